@@ -1,0 +1,5 @@
+//! Typed async client for [Provena](https://github.com/provena/provena), the
+//! open provenance platform.
+#![warn(missing_docs)]
+
+pub mod auth;

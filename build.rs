@@ -1,1 +1,251 @@
-fn main() {}
+//! Generates the raw service clients from the vendored OpenAPI documents.
+//!
+//! For every service whose cargo feature is on, this reads `specs/{name}.json`
+//! (written by `cargo xtask specs sync`), leaves out the operations the sync
+//! tool marked as hand-written, and runs progenitor over the rest. Next to each
+//! generated client it writes a table describing every operation of the
+//! document (including the hand-written ones), which the library uses to
+//! classify errors and retries and which the tests use to check coverage.
+
+use std::collections::BTreeSet;
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+include!("src/services.rs");
+
+/// Extension the sync tool puts on operations that the facade writes by hand.
+const HANDWRITTEN: &str = "x-provena-handwritten";
+
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn main() {
+    if let Err(message) = run() {
+        // A build script reports failure through its exit status; the message
+        // names the spec file so that the fix is obvious.
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
+    let out_dir = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
+    // Only for developing the sync tool: point the build at another folder.
+    println!("cargo::rerun-if-env-changed=PROVENA_SPECS_DIR");
+    let specs_dir = env::var_os("PROVENA_SPECS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir.join("specs"));
+    println!("cargo::rerun-if-changed=src/services.rs");
+
+    for service in SERVICES {
+        let feature = format!(
+            "CARGO_FEATURE_{}",
+            service.name.to_uppercase().replace('-', "_")
+        );
+        if env::var_os(&feature).is_none() {
+            continue;
+        }
+        let spec_path = specs_dir.join(format!("{}.json", service.name));
+        println!("cargo::rerun-if-changed={}", spec_path.display());
+        generate(&service, &spec_path, &out_dir)?;
+    }
+    Ok(())
+}
+
+/// What the library needs to know about one operation, beyond the generated code.
+struct OperationRow {
+    operation_id: String,
+    method: String,
+    path: String,
+    handwritten: bool,
+    /// The 200 response is a JSON object with a `status: {success, details}`
+    /// member, so a 200 can still report failure.
+    reports_status: bool,
+    /// Media type of the 200 response (`application/json`, `text/csv`, ...).
+    response_media: String,
+}
+
+fn generate(service: &ServiceInfo, spec_path: &Path, out_dir: &Path) -> Result<(), String> {
+    let text = fs::read_to_string(spec_path)
+        .map_err(|e| format!("{}: cannot read: {e}", spec_path.display()))?;
+    let mut document: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not valid JSON: {e}", spec_path.display()))?;
+
+    let rows = operation_rows(&document);
+    remove_handwritten(&mut document);
+
+    let spec: openapiv3::OpenAPI = serde_json::from_value(document)
+        .map_err(|e| format!("{}: not an OpenAPI 3.0 document: {e}", spec_path.display()))?;
+
+    let mut settings = progenitor_impl::GenerationSettings::new();
+    settings
+        .with_interface(progenitor_impl::InterfaceStyle::Positional)
+        .with_inner_type(tokens("crate::transport::Transport")?)
+        .with_hooks(progenitor_impl::HooksMode::Expected)
+        .with_derive("PartialEq");
+    let mut generator = progenitor_impl::Generator::new(&settings);
+    let generated = generator
+        .generate_tokens(&spec)
+        .map_err(|e| format!("{}: progenitor failed: {e}", spec_path.display()))?;
+    let file: syn::File = syn::parse2(generated)
+        .map_err(|e| format!("{}: generated code does not parse: {e}", spec_path.display()))?;
+    let methods = client_methods(&file);
+    let code = prettyplease::unparse(&file);
+
+    let module = service.module;
+    write(out_dir, &format!("{module}.rs"), &code)?;
+    write(out_dir, &format!("{module}_operations.rs"), &operations_table(&rows, &methods))?;
+    Ok(())
+}
+
+fn tokens(source: &str) -> Result<proc_macro2::TokenStream, String> {
+    source
+        .parse()
+        .map_err(|e| format!("bad token stream {source:?}: {e}"))
+}
+
+fn write(out_dir: &Path, name: &str, contents: &str) -> Result<(), String> {
+    let path = out_dir.join(name);
+    fs::write(&path, contents).map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}
+
+fn operations(document: &Value) -> impl Iterator<Item = (&str, &str, &Value)> {
+    document
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.iter())
+        .flat_map(|(path, item)| {
+            HTTP_METHODS.iter().filter_map(move |method| {
+                item.get(*method)
+                    .map(|operation| (path.as_str(), *method, operation))
+            })
+        })
+}
+
+fn operation_rows(document: &Value) -> Vec<OperationRow> {
+    operations(document)
+        .map(|(path, method, operation)| {
+            let success = operation.pointer("/responses/200/content");
+            let response_media = success
+                .and_then(Value::as_object)
+                .and_then(|content| content.keys().next().cloned())
+                .unwrap_or_default();
+            let schema = success.and_then(|c| c.pointer("/application~1json/schema"));
+            OperationRow {
+                operation_id: operation
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                method: method.to_uppercase(),
+                path: path.to_string(),
+                handwritten: operation.get(HANDWRITTEN).is_some(),
+                reports_status: schema.is_some_and(|s| has_status_member(document, s)),
+                response_media,
+            }
+        })
+        .collect()
+}
+
+/// Follows `$ref`s (and single-member `allOf`) to see whether a schema is an
+/// object carrying Provena's `status: {success, details}` member.
+fn has_status_member(document: &Value, schema: &Value) -> bool {
+    let schema = resolve(document, schema);
+    let Some(status) = schema.pointer("/properties/status") else {
+        return false;
+    };
+    let status = resolve(document, status);
+    status.pointer("/properties/success").is_some()
+}
+
+fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
+    // Bounded, so that a reference cycle cannot hang the build.
+    for _ in 0..16 {
+        if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+            match target
+                .strip_prefix('#')
+                .and_then(|pointer| document.pointer(pointer))
+            {
+                Some(next) => schema = next,
+                None => return schema,
+            }
+        } else if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+            schema = only;
+        } else {
+            return schema;
+        }
+    }
+    schema
+}
+
+fn remove_handwritten(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        if let Some(item) = item.as_object_mut() {
+            item.retain(|_, operation| operation.get(HANDWRITTEN).is_none());
+        }
+    }
+    paths.retain(|_, item| {
+        item.as_object()
+            .is_none_or(|ops| HTTP_METHODS.iter().any(|m| ops.contains_key(*m)))
+    });
+}
+
+/// Names of the `pub async fn`s progenitor put on `Client`: read from the
+/// generated code itself, so that the coverage test checks what was generated
+/// rather than what the document says.
+fn client_methods(file: &syn::File) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for item in &file.items {
+        let syn::Item::Impl(block) = item else { continue };
+        if block.trait_.is_some() {
+            continue;
+        }
+        let syn::Type::Path(self_ty) = block.self_ty.as_ref() else { continue };
+        if !self_ty.path.is_ident("Client") {
+            continue;
+        }
+        for member in &block.items {
+            if let syn::ImplItem::Fn(function) = member
+                && function.sig.asyncness.is_some()
+                && matches!(function.vis, syn::Visibility::Public(_))
+            {
+                names.insert(function.sig.ident.to_string());
+            }
+        }
+    }
+    names
+}
+
+fn operations_table(rows: &[OperationRow], methods: &BTreeSet<String>) -> String {
+    let mut out = String::from(
+        "/// Every operation of this service's document, generated or hand-written.\n\
+         pub const OPERATIONS: &[crate::raw::Operation] = &[\n",
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "    crate::raw::Operation {{ operation_id: {:?}, method: {:?}, path: {:?}, \
+             handwritten: {}, reports_status: {}, response_media: {:?} }},\n",
+            row.operation_id,
+            row.method,
+            row.path,
+            row.handwritten,
+            row.reports_status,
+            row.response_media,
+        ));
+    }
+    out.push_str("];\n\n/// Names of the methods progenitor generated on `Client`.\npub const GENERATED_METHODS: &[&str] = &[\n");
+    for name in methods {
+        out.push_str(&format!("    {name:?},\n"));
+    }
+    out.push_str("];\n");
+    out
+}

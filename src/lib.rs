@@ -3,3 +3,5 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod raw;
+pub mod transport;

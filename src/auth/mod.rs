@@ -1,14 +1,59 @@
 //! Access tokens for Provena's services.
 //!
 //! Every Provena call carries `Authorization: Bearer <access token>`. Where the
-//! token comes from is the job of an [`AuthManager`]: a fixed token
-//! ([`StaticToken`]), or (in later modules) Keycloak flows that refresh it.
+//! token comes from is the job of an [`AuthManager`]:
+//!
+//! - [`StaticToken`]: a fixed token, never refreshed;
+//! - [`OfflineTokenManager`]: exchanges a long-lived Keycloak offline token for
+//!   short-lived access tokens, for pipelines;
+//! - [`DeviceFlowManager`]: interactive login with the OAuth 2.0 device
+//!   authorization grant (RFC 8628), with an on-disk [`TokenCache`] so that
+//!   the user logs in once rather than every run;
+//! - anything else that implements the trait (see [`AuthManager`]).
+//!
+//! The Keycloak managers read the access token's `exp` claim and refresh it a
+//! configurable skew before it expires (30 s by default). Concurrent callers
+//! that find the token stale share a single token request.
+//!
+//! Tokens never appear in `Debug`, `Display` or log output: they are held in
+//! [`secrecy`] wrappers and every type here formats them as `[redacted]`.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+mod jwt;
+mod keycloak;
+mod lifecycle;
+mod offline;
+
+pub use offline::OfflineTokenManager;
+
+/// The realm URL of a Provena deployment:
+/// `https://auth.{domain}/auth/realms/{realm}`.
+///
+/// ```
+/// let url = provena_client::auth::realm_url("provena.example.org", "provena").unwrap();
+/// assert_eq!(url.as_str(), "https://auth.provena.example.org/auth/realms/provena");
+/// ```
+pub fn realm_url(domain: &str, realm: &str) -> Result<Url, AuthError> {
+    let domain = domain.trim().trim_end_matches('/');
+    let realm = realm.trim();
+    if domain.is_empty() || realm.is_empty() || realm.contains('/') {
+        return Err(AuthError::InvalidConfig {
+            reason: format!("cannot build a realm URL from domain {domain:?} and realm {realm:?}"),
+        });
+    }
+    Url::parse(&format!("https://auth.{domain}/auth/realms/{realm}")).map_err(|e| {
+        AuthError::InvalidConfig {
+            reason: format!("cannot build a realm URL from domain {domain:?}: {e}"),
+        }
+    })
+}
 
 /// An access token. Its `Debug` and `Display` never show the secret.
 #[derive(Clone)]
@@ -38,13 +83,137 @@ impl fmt::Display for AccessToken {
     }
 }
 
+/// Where an offline token was read from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenOrigin {
+    /// Passed directly to the constructor.
+    Argument,
+    /// Read from this file.
+    File(PathBuf),
+    /// Read from this environment variable.
+    EnvVar(String),
+}
+
+impl fmt::Display for TokenOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Argument => f.write_str("argument"),
+            Self::File(path) => write!(f, "file {}", path.display()),
+            Self::EnvVar(var) => write!(f, "environment variable {var}"),
+        }
+    }
+}
+
 /// Why an access token could not be obtained.
+///
+/// No variant ever holds a token, so errors can be logged freely.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
     /// The auth manager has no token to give and cannot get one.
     #[error("no access token available: {0}")]
     Unavailable(String),
+
+    /// The realm URL, client id or another setting is unusable.
+    #[error("invalid auth configuration: {reason}")]
+    InvalidConfig {
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The offline token file could not be read.
+    #[error("cannot read the offline token file {}: {source}", path.display())]
+    OfflineTokenFile {
+        /// The file.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+
+    /// The environment variable meant to hold the offline token is not set
+    /// (or is not valid UTF-8).
+    #[error("environment variable {var} (the offline token) is not set")]
+    OfflineTokenEnvMissing {
+        /// The variable's name.
+        var: String,
+    },
+
+    /// The offline token is empty (or only whitespace).
+    #[error("the offline token from {origin} is empty")]
+    EmptyOfflineToken {
+        /// Where it was read from.
+        origin: TokenOrigin,
+    },
+
+    /// The HTTP request to Keycloak failed (connection, TLS, timeout, body).
+    #[error("request to {endpoint} failed: {source}")]
+    Request {
+        /// The Keycloak endpoint.
+        endpoint: Url,
+        /// The transport error.
+        source: reqwest::Error,
+    },
+
+    /// Keycloak answered with an OAuth error other than the ones that have
+    /// their own variant.
+    #[error(
+        "Keycloak at {endpoint} answered HTTP {status} with error {error}{}",
+        describe(description)
+    )]
+    Keycloak {
+        /// The Keycloak endpoint.
+        endpoint: Url,
+        /// The HTTP status.
+        status: u16,
+        /// The OAuth error code, e.g. `invalid_client`.
+        error: String,
+        /// Keycloak's `error_description`, if any.
+        description: Option<String>,
+    },
+
+    /// Keycloak rejected the refresh or offline token (`invalid_grant`): it
+    /// expired, was revoked or belongs to another realm or client. The user must
+    /// log in again (or issue a new offline token); no manager falls back to an
+    /// interactive login on its own.
+    #[error(
+        "Keycloak at {endpoint} rejected the refresh token (invalid_grant{}): the user must log in again",
+        describe(description)
+    )]
+    LoginRequired {
+        /// The token endpoint.
+        endpoint: Url,
+        /// Keycloak's `error_description`, if any.
+        description: Option<String>,
+    },
+
+    /// Keycloak answered with a non-success status and no OAuth error body.
+    #[error("{endpoint} answered HTTP {status}: {body}")]
+    UnexpectedStatus {
+        /// The Keycloak endpoint.
+        endpoint: Url,
+        /// The HTTP status.
+        status: u16,
+        /// The start of the response body.
+        body: String,
+    },
+
+    /// Keycloak's answer could not be understood.
+    #[error("unusable answer from {endpoint}: {reason}")]
+    InvalidResponse {
+        /// The Keycloak endpoint.
+        endpoint: Url,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// `: description` or nothing.
+fn describe(description: &Option<String>) -> String {
+    match description {
+        Some(d) if !d.is_empty() => format!(": {d}"),
+        _ => String::new(),
+    }
 }
 
 /// A source of valid access tokens, shared by every service client.

@@ -1,0 +1,252 @@
+//! Overlays: response types that a live deployment doesn't declare (FastAPI
+//! 0.88 ignores return annotations), supplied by `specs/overlays/{service}.json`.
+//!
+//! They only ever fill gaps. If upstream starts declaring the same thing the
+//! overlay is redundant (a warning, so it can be deleted at leisure); if
+//! upstream declares something different, the overlay is wrong and the sync
+//! stops, because silently preferring either side would hide a real change.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::walk::operation_mut;
+use crate::{Error, Result};
+
+/// A parsed overlay file.
+#[derive(Debug, Clone, Default)]
+pub struct Overlay {
+    /// How to name the file in messages and meta (stable, not absolute).
+    pub label: String,
+    /// `"METHOD /path"` -> schema of the 200 application/json response.
+    pub responses: Map<String, Value>,
+    /// Component schemas to add.
+    pub schemas: Map<String, Value>,
+}
+
+/// What applying an overlay did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub responses: Vec<String>,
+    pub schemas: Vec<String>,
+    pub redundant: Vec<String>,
+}
+
+impl Applied {
+    pub fn count(&self) -> usize {
+        self.responses.len() + self.schemas.len()
+    }
+}
+
+/// Reads `{dir}/{service}.json`; a service without an overlay file has none.
+pub fn load(dir: &Path, label_dir: &str, service: &str) -> Result<Option<Overlay>> {
+    let path = dir.join(format!("{service}.json"));
+    let label = format!("{}/{service}.json", label_dir.trim_end_matches('/'));
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::new(format!("cannot read overlay {label}: {e}"))),
+    };
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::new(format!("malformed JSON in overlay {label}: {e}")))?;
+    parse(label, value).map(Some)
+}
+
+/// Validates the overlay's shape; unknown keys are errors so a typo can't
+/// silently disable part of an overlay.
+pub fn parse(label: String, value: Value) -> Result<Overlay> {
+    let Value::Object(top) = value else {
+        return Err(Error::new(format!(
+            "overlay {label}: expected a JSON object"
+        )));
+    };
+    let mut overlay = Overlay {
+        label,
+        ..Default::default()
+    };
+    for (key, v) in top {
+        let target = match key.as_str() {
+            "responses" => &mut overlay.responses,
+            "schemas" => &mut overlay.schemas,
+            _ => {
+                return Err(Error::new(format!(
+                    "overlay {}: unknown key \"{key}\" (expected \"responses\" and \"schemas\")",
+                    overlay.label
+                )));
+            }
+        };
+        let Value::Object(map) = v else {
+            return Err(Error::new(format!(
+                "overlay {}: \"{key}\" must be an object",
+                overlay.label
+            )));
+        };
+        *target = map;
+    }
+    Ok(overlay)
+}
+
+/// Applies `overlay` to an already normalised document.
+pub fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
+    let label = &overlay.label;
+    let mut applied = Applied::default();
+    for (key, schema) in &overlay.responses {
+        let Some((method, path)) = key.split_once(' ') else {
+            return Err(Error::new(format!(
+                "overlay {label}: response key \"{key}\" is not \"METHOD /path\""
+            )));
+        };
+        let Some(op) = operation_mut(doc, method, path) else {
+            return Err(Error::new(format!(
+                "overlay {label}: response \"{key}\" names no upstream operation"
+            )));
+        };
+        let Some(media) = op
+            .get_mut("responses")
+            .and_then(|r| r.get_mut("200"))
+            .and_then(|r| r.get_mut("content"))
+            .and_then(|c| c.get_mut("application/json"))
+            .and_then(Value::as_object_mut)
+        else {
+            return Err(Error::new(format!(
+                "overlay {label}: response \"{key}\": upstream operation has no 200 application/json response"
+            )));
+        };
+        match media.get("schema") {
+            None => {}
+            Some(Value::Object(m)) if m.is_empty() => {}
+            Some(upstream) if upstream == schema => {
+                applied.redundant.push(format!(
+                    "overlay {label}: response \"{key}\" is redundant (upstream now declares it)"
+                ));
+                continue;
+            }
+            Some(_) => {
+                return Err(Error::new(format!(
+                    "overlay {label}: response \"{key}\" contradicts upstream, which declares a different schema; fix or remove the overlay entry"
+                )));
+            }
+        }
+        media.insert("schema".into(), schema.clone());
+        applied.responses.push(key.clone());
+    }
+
+    if overlay.schemas.is_empty() {
+        return Ok(applied);
+    }
+    let Some(root) = doc.as_object_mut() else {
+        return Err(Error::new(format!(
+            "overlay {label}: document is not an object"
+        )));
+    };
+    let schemas = root
+        .entry("components")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .map(|c| {
+            c.entry("schemas")
+                .or_insert_with(|| Value::Object(Map::new()))
+        })
+        .and_then(Value::as_object_mut);
+    let Some(schemas) = schemas else {
+        return Err(Error::new(format!(
+            "overlay {label}: upstream components/schemas is not an object"
+        )));
+    };
+    for (name, schema) in &overlay.schemas {
+        match schemas.get(name) {
+            None => {
+                schemas.insert(name.clone(), schema.clone());
+                applied.schemas.push(name.clone());
+            }
+            Some(upstream) if upstream == schema => {
+                applied.redundant.push(format!(
+                    "overlay {label}: schema \"{name}\" is redundant (upstream now declares it)"
+                ));
+            }
+            Some(_) => {
+                return Err(Error::new(format!(
+                    "overlay {label}: schema \"{name}\" contradicts upstream's components/schemas/{name}; fix or remove the overlay entry"
+                )));
+            }
+        }
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(schema: Value) -> Value {
+        json!({
+            "paths": {"/jobs": {"get": {"responses": {"200": {"description": "ok",
+                "content": {"application/json": {"schema": schema}}}}}}},
+            "components": {"schemas": {"Job": {"type": "object"}}}
+        })
+    }
+
+    fn overlay(v: Value) -> Overlay {
+        parse("specs/overlays/job.json".into(), v).unwrap()
+    }
+
+    #[test]
+    fn fills_empty_response_and_adds_schema() {
+        let mut d = doc(json!({}));
+        let o = overlay(
+            json!({"responses": {"GET /jobs": {"$ref": "#/components/schemas/List"}},
+                               "schemas": {"List": {"type": "array"}}}),
+        );
+        let a = apply(&mut d, &o).unwrap();
+        assert_eq!(a.responses, vec!["GET /jobs"]);
+        assert_eq!(a.schemas, vec!["List"]);
+        assert!(a.redundant.is_empty());
+        assert_eq!(
+            d["paths"]["/jobs"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+                ["$ref"],
+            "#/components/schemas/List"
+        );
+        assert_eq!(d["components"]["schemas"]["List"], json!({"type": "array"}));
+    }
+
+    #[test]
+    fn identical_upstream_is_redundant() {
+        let mut d = doc(json!({"$ref": "#/components/schemas/Job"}));
+        let o = overlay(
+            json!({"responses": {"GET /jobs": {"$ref": "#/components/schemas/Job"}},
+                               "schemas": {"Job": {"type": "object"}}}),
+        );
+        let a = apply(&mut d, &o).unwrap();
+        assert_eq!(a.count(), 0);
+        assert_eq!(a.redundant.len(), 2);
+        assert!(a.redundant[0].contains("\"GET /jobs\" is redundant"));
+    }
+
+    #[test]
+    fn contradictions_and_unknown_operations_fail() {
+        let mut d = doc(json!({"$ref": "#/components/schemas/Job"}));
+        let e = apply(
+            &mut d,
+            &overlay(json!({"responses": {"GET /jobs": {"type": "string"}}})),
+        )
+        .unwrap_err();
+        assert!(
+            e.message().contains("specs/overlays/job.json") && e.message().contains("GET /jobs"),
+            "{e}"
+        );
+        let e = apply(
+            &mut d,
+            &overlay(json!({"schemas": {"Job": {"type": "string"}}})),
+        )
+        .unwrap_err();
+        assert!(e.message().contains("schema \"Job\""), "{e}");
+        let e = apply(&mut d, &overlay(json!({"responses": {"POST /nope": {}}}))).unwrap_err();
+        assert!(
+            e.message()
+                .contains("\"POST /nope\" names no upstream operation"),
+            "{e}"
+        );
+        assert!(parse("x".into(), json!({"response": {}})).is_err());
+    }
+}

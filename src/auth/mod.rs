@@ -26,11 +26,15 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+mod cache;
+mod device;
 mod jwt;
 mod keycloak;
 mod lifecycle;
 mod offline;
 
+pub use cache::TokenCache;
+pub use device::{DeviceFlowManager, DevicePrompt};
 pub use offline::OfflineTokenManager;
 
 /// The realm URL of a Provena deployment:
@@ -198,6 +202,56 @@ pub enum AuthError {
         body: String,
     },
 
+    /// The device flow has no login yet and may not start one by itself
+    /// ([`DeviceFlowManager::with_login_on_demand`]).
+    #[error("not logged in to {realm_url}: run the device login first")]
+    NotLoggedIn {
+        /// The realm.
+        realm_url: Url,
+    },
+
+    /// Keycloak reports that the device code expired (`expired_token`) before
+    /// the user approved the login.
+    #[error(
+        "the device login expired before it was approved (expired_token{})",
+        describe(description)
+    )]
+    DeviceCodeExpired {
+        /// Keycloak's `error_description`, if any.
+        description: Option<String>,
+    },
+
+    /// The user denied the device login (`access_denied`).
+    #[error("the device login was denied (access_denied{})", describe(description))]
+    AccessDenied {
+        /// Keycloak's `error_description`, if any.
+        description: Option<String>,
+    },
+
+    /// The device code's lifetime (`expires_in`) ran out while polling,
+    /// without Keycloak reporting an outcome.
+    #[error("the device login was not approved within the code's lifetime of {expires_in_secs} s")]
+    DeviceLoginTimedOut {
+        /// The lifetime Keycloak gave the code, in its seconds.
+        expires_in_secs: u64,
+    },
+
+    /// The token cache file could not be written or removed.
+    #[error("token cache {}: {source}", path.display())]
+    Cache {
+        /// The cache file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+
+    /// The platform has no cache directory for this user (no `HOME` or
+    /// `XDG_CACHE_HOME`); use an explicit directory.
+    #[error(
+        "no cache directory for this user: set XDG_CACHE_HOME or give the cache an explicit directory"
+    )]
+    NoCacheDir,
+
     /// Keycloak's answer could not be understood.
     #[error("unusable answer from {endpoint}: {reason}")]
     InvalidResponse {
@@ -220,6 +274,38 @@ fn describe(description: &Option<String>) -> String {
 ///
 /// Implementations must be cheap to call: the client asks for a token before
 /// every request and expects a cached one back while it is still valid.
+///
+/// Besides the managers in this module, any type can supply tokens, for
+/// example one that asks a secrets manager or another process:
+///
+/// ```
+/// use async_trait::async_trait;
+/// use provena_client::auth::{AccessToken, AuthError, AuthManager};
+///
+/// /// Reads a token that a sidecar process keeps up to date in a file.
+/// #[derive(Debug)]
+/// struct SidecarToken {
+///     path: std::path::PathBuf,
+/// }
+///
+/// #[async_trait]
+/// impl AuthManager for SidecarToken {
+///     async fn access_token(&self) -> Result<AccessToken, AuthError> {
+///         let raw = std::fs::read_to_string(&self.path)
+///             .map_err(|e| AuthError::Unavailable(format!("sidecar token: {e}")))?;
+///         Ok(AccessToken::new(raw.trim()))
+///     }
+///
+///     async fn force_refresh(&self) -> Result<AccessToken, AuthError> {
+///         // The sidecar refreshes on its own schedule; re-read the file.
+///         self.access_token().await
+///     }
+/// }
+///
+/// let auth: std::sync::Arc<dyn AuthManager> =
+///     std::sync::Arc::new(SidecarToken { path: "/run/provena/token".into() });
+/// # let _ = auth;
+/// ```
 #[async_trait]
 pub trait AuthManager: Send + Sync + fmt::Debug {
     /// A token that is valid now (refreshing it first if it is about to expire).

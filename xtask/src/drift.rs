@@ -30,15 +30,14 @@ pub fn compare_dir(specs: &Path, label: &str, derived: &[Derived]) -> Vec<Servic
             &specs.join(format!("{}.json", d.service)),
             &spec_name,
             &mut lines,
-        ) {
-            if old.1 != d.spec_text.as_bytes() {
-                let before = lines.len();
-                diff_meta_or_spec(&old.0, &d.spec, &mut lines, diff_spec);
-                if lines.len() == before {
-                    lines.push(format!(
-                        "{spec_name}: same content, different formatting (sync would rewrite it)"
-                    ));
-                }
+        ) && old.1 != d.spec_text.as_bytes()
+        {
+            let before = lines.len();
+            diff_spec(&old.0, &d.spec, &mut lines);
+            if lines.len() == before {
+                lines.push(format!(
+                    "{spec_name}: same content, different formatting (sync would rewrite it)"
+                ));
             }
         }
         if let Some(old) = read(
@@ -50,7 +49,7 @@ pub fn compare_dir(specs: &Path, label: &str, derived: &[Derived]) -> Vec<Servic
                 (meta::without_source(&old.0), meta::without_source(&d.meta));
             if old_meta != new_meta {
                 let before = lines.len();
-                diff_meta_or_spec(&old_meta, &new_meta, &mut lines, diff_meta);
+                diff_meta(&old_meta, &new_meta, &mut lines);
                 if lines.len() == before {
                     lines.push(format!("{meta_name}: content differs"));
                 }
@@ -68,15 +67,6 @@ pub fn compare_dir(specs: &Path, label: &str, derived: &[Derived]) -> Vec<Servic
         }
     }
     report
-}
-
-fn diff_meta_or_spec(
-    old: &Value,
-    new: &Value,
-    out: &mut Vec<String>,
-    f: fn(&Value, &Value, &mut Vec<String>),
-) {
-    f(old, new, out);
 }
 
 fn read(path: &Path, name: &str, lines: &mut Vec<String>) -> Option<(Value, Vec<u8>)> {
@@ -279,10 +269,10 @@ pub fn diff_spec(old: &Value, new: &Value, out: &mut Vec<String>) {
         }
     }
     for ((path, method), o) in &oo {
-        if let Some(n) = no.get(&(path.clone(), method.clone())) {
-            if o != n {
-                diff_operation(&format!("operation {method} {path}"), o, n, out);
-            }
+        if let Some(n) = no.get(&(path.clone(), method.clone()))
+            && o != n
+        {
+            diff_operation(&format!("operation {method} {path}"), o, n, out);
         }
     }
 

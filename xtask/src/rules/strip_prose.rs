@@ -29,11 +29,11 @@ pub fn apply(doc: &mut Value, ctx: &RuleCtx<'_>) -> Result<RuleOutput> {
         let info = root
             .entry("info")
             .or_insert_with(|| Value::Object(Default::default()));
-        if let Some(info) = info.as_object_mut() {
-            if info.get("title") != Some(&title) {
-                info.insert("title".into(), title);
-                count += 1;
-            }
+        if let Some(info) = info.as_object_mut()
+            && info.get("title") != Some(&title)
+        {
+            info.insert("title".into(), title);
+            count += 1;
         }
     }
     Ok(RuleOutput::count(count))

@@ -193,6 +193,14 @@ fn run(args: &[String]) -> Result<ExitCode> {
 
 /// Entry point of the binary: prints exactly one `error:` line on failure.
 pub fn main(args: Vec<OsString>) -> ExitCode {
+    // A bug must not break the one-line contract either (RUST_BACKTRACE is
+    // set in some shells and would add a multi-line trace).
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "error: {}",
+            Error::new(format!("internal error in xtask: {info}"))
+        );
+    }));
     let args: Result<Vec<String>> = args
         .into_iter()
         .map(|a| {

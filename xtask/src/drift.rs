@@ -411,7 +411,7 @@ fn diff_operation(
                 "schema" => diff_schema(
                     &format!("{prefix} "),
                     "",
-                    &a[key.as_str()],
+                    a.get(key).unwrap_or(&Value::Null),
                     b.get(key).unwrap_or(&Value::Null),
                     out,
                 ),
@@ -761,6 +761,25 @@ mod tests {
             [
                 "enum JobStatus: value \"B\" removed",
                 "enum JobStatus: value \"NEW\" added"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_parameter_gaining_a_schema_does_not_panic() {
+        let op =
+            |p: Value| json!({"paths": {"/x": {"get": {"operationId": "x", "parameters": [p]}}}});
+        let mut out = Vec::new();
+        diff_spec(
+            &op(json!({"in": "query", "name": "q", "content": {}})),
+            &op(json!({"in": "query", "name": "q", "schema": {"type": "string"}})),
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            [
+                "operation GET /x (x): parameter query \"q\" content changed: {} -> (none)",
+                "operation GET /x (x): parameter query \"q\" changed: null -> {\"type\":\"string\"}",
             ]
         );
     }

@@ -338,7 +338,7 @@ impl DeviceGrant {
                 .map(str::to_owned)
         };
         let missing = |name: &str| AuthError::InvalidResponse {
-            endpoint: endpoint.clone(),
+            endpoint: Box::new(endpoint.clone()),
             reason: format!("no {name} in the device authorization answer"),
         };
         let device_code = field("device_code").ok_or_else(|| missing("device_code"))?;
@@ -417,14 +417,14 @@ impl Renew for DeviceFlowManager {
     async fn renew(&self, state: &mut TokenState) -> Result<(), AuthError> {
         if let Some(description) = &state.rejected {
             return Err(AuthError::LoginRequired {
-                endpoint: self.realm.token_endpoint.clone(),
+                endpoint: Box::new(self.realm.token_endpoint.clone()),
                 description: description.clone(),
             });
         }
         let Some(refresh) = state.refresh.clone() else {
             if !self.login_on_demand {
                 return Err(AuthError::NotLoggedIn {
-                    realm_url: self.realm.realm_url.clone(),
+                    realm_url: Box::new(self.realm.realm_url.clone()),
                 });
             }
             return self.device_login(state).await;

@@ -77,7 +77,7 @@ pub(crate) struct OAuthError {
 impl OAuthError {
     pub(crate) fn into_auth_error(self, endpoint: &Url) -> AuthError {
         AuthError::Keycloak {
-            endpoint: endpoint.clone(),
+            endpoint: Box::new(endpoint.clone()),
             status: self.status,
             error: self.error,
             description: self.description,
@@ -106,7 +106,7 @@ pub(crate) async fn post_form(
         .send()
         .await
         .map_err(|source| AuthError::Request {
-            endpoint: endpoint.clone(),
+            endpoint: Box::new(endpoint.clone()),
             source,
         })?;
     let status = response.status();
@@ -114,7 +114,7 @@ pub(crate) async fn post_form(
         .bytes()
         .await
         .map_err(|source| AuthError::Request {
-            endpoint: endpoint.clone(),
+            endpoint: Box::new(endpoint.clone()),
             source,
         })?;
     let json: Option<Value> = serde_json::from_slice(&body).ok();
@@ -124,7 +124,7 @@ pub(crate) async fn post_form(
             Some(v @ Value::Object(_)) => Ok(Ok(v)),
             // The body of a success may hold tokens: never quote it.
             _ => Err(AuthError::InvalidResponse {
-                endpoint: endpoint.clone(),
+                endpoint: Box::new(endpoint.clone()),
                 reason: format!(
                     "HTTP {} with a body that is not a JSON object",
                     status.as_u16()
@@ -154,7 +154,7 @@ pub(crate) async fn post_form(
         quoted.push('…');
     }
     Err(AuthError::UnexpectedStatus {
-        endpoint: endpoint.clone(),
+        endpoint: Box::new(endpoint.clone()),
         status: status.as_u16(),
         body: quoted,
     })
@@ -168,7 +168,7 @@ pub(crate) fn parse_token_response(
     body: &Value,
 ) -> Result<TokenResponse, AuthError> {
     let invalid = |reason: &str| AuthError::InvalidResponse {
-        endpoint: endpoint.clone(),
+        endpoint: Box::new(endpoint.clone()),
         reason: reason.to_owned(),
     };
     let access = body
@@ -176,12 +176,12 @@ pub(crate) fn parse_token_response(
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| invalid("no access_token string in the token response"))?;
-    if let Some(kind) = body.get("token_type").and_then(Value::as_str) {
-        if !kind.eq_ignore_ascii_case("bearer") {
-            return Err(invalid(&format!(
-                "token_type is {kind:?}, expected \"Bearer\""
-            )));
-        }
+    if let Some(kind) = body.get("token_type").and_then(Value::as_str)
+        && !kind.eq_ignore_ascii_case("bearer")
+    {
+        return Err(invalid(&format!(
+            "token_type is {kind:?}, expected \"Bearer\""
+        )));
     }
     let expires_in = body.get("expires_in").and_then(seconds);
     let refresh_token = body
@@ -240,7 +240,7 @@ pub(crate) async fn refresh_grant(
             Ok(tokens)
         }
         Err(e) if e.error == "invalid_grant" => Err(AuthError::LoginRequired {
-            endpoint: endpoint.clone(),
+            endpoint: Box::new(endpoint.clone()),
             description: e.description,
         }),
         Err(e) => Err(e.into_auth_error(endpoint)),

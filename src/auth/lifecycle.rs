@@ -101,10 +101,10 @@ pub(crate) async fn current<R: Renew + ?Sized>(
     // A forced refresh that waited behind another refresh shares its result:
     // that token is newer than the one the caller wanted replaced.
     let shared = force && flight.generation.load(Ordering::Acquire) != seen;
-    if !force || shared {
-        if let Some(token) = state.fresh(flight.skew) {
-            return Ok(token);
-        }
+    if (!force || shared)
+        && let Some(token) = state.fresh(flight.skew)
+    {
+        return Ok(token);
     }
     manager.renew(&mut state).await?;
     flight.bump();

@@ -154,7 +154,7 @@ pub enum AuthError {
     #[error("request to {endpoint} failed: {source}")]
     Request {
         /// The Keycloak endpoint.
-        endpoint: Url,
+        endpoint: Box<Url>,
         /// The transport error.
         source: reqwest::Error,
     },
@@ -167,7 +167,7 @@ pub enum AuthError {
     )]
     Keycloak {
         /// The Keycloak endpoint.
-        endpoint: Url,
+        endpoint: Box<Url>,
         /// The HTTP status.
         status: u16,
         /// The OAuth error code, e.g. `invalid_client`.
@@ -186,7 +186,7 @@ pub enum AuthError {
     )]
     LoginRequired {
         /// The token endpoint.
-        endpoint: Url,
+        endpoint: Box<Url>,
         /// Keycloak's `error_description`, if any.
         description: Option<String>,
     },
@@ -195,7 +195,7 @@ pub enum AuthError {
     #[error("{endpoint} answered HTTP {status}: {body}")]
     UnexpectedStatus {
         /// The Keycloak endpoint.
-        endpoint: Url,
+        endpoint: Box<Url>,
         /// The HTTP status.
         status: u16,
         /// The start of the response body.
@@ -207,7 +207,7 @@ pub enum AuthError {
     #[error("not logged in to {realm_url}: run the device login first")]
     NotLoggedIn {
         /// The realm.
-        realm_url: Url,
+        realm_url: Box<Url>,
     },
 
     /// Keycloak reports that the device code expired (`expired_token`) before
@@ -256,7 +256,7 @@ pub enum AuthError {
     #[error("unusable answer from {endpoint}: {reason}")]
     InvalidResponse {
         /// The Keycloak endpoint.
-        endpoint: Url,
+        endpoint: Box<Url>,
         /// What is wrong with it.
         reason: String,
     },

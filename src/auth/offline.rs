@@ -185,7 +185,7 @@ impl Renew for OfflineTokenManager {
     async fn renew(&self, state: &mut TokenState) -> Result<(), AuthError> {
         if let Some(description) = &state.rejected {
             return Err(AuthError::LoginRequired {
-                endpoint: self.realm.token_endpoint.clone(),
+                endpoint: Box::new(self.realm.token_endpoint.clone()),
                 description: description.clone(),
             });
         }

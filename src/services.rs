@@ -1,6 +1,6 @@
 // The one table of Provena services. It is shared, through `include!`, by the
-// library, its build script and the `xtask` sync tool, so that the three can
-// never disagree about which services exist or where they live.
+// library, its build script and the `xtask` sync tool, so that the three never
+// disagree about which services exist or where they live.
 
 /// One Provena service: how the project names it and where a deployment serves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

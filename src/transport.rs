@@ -1,55 +1,369 @@
-//! The path every request takes: authorise, send, retry.
+//! The path every request takes: authorise, send, retry, check the answer.
 //!
-//! Generated clients hand each built request to [`Transport`] through
-//! progenitor's hooks: `authorize` adds the bearer token, `execute` sends it.
+//! Generated clients hand each request to [`Transport`] through progenitor's
+//! hooks (see [`crate::raw`]):
+//!
+//! 1. [`Transport::authorize`] puts `Authorization: Bearer <token>` on it
+//!    (marked sensitive, so it never shows in debug output);
+//! 2. [`Transport::execute`] sends it, retrying by the rules of
+//!    [`crate::retry`], refreshing the token once on a 401;
+//! 3. still in `execute`, an unsuccessful status, an oversized body or a 200
+//!    whose body says `status.success == false` becomes a typed
+//!    [`Error`](crate::Error), left for the facade's [`call`] to return.
+//!
+//! Progenitor's hooks can only return `reqwest` results, so typed errors travel
+//! to the facade through a task-local slot that [`call`] opens around each
+//! operation. Users of the raw layer (no slot) get progenitor's own errors.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
+use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
+use tracing::Instrument;
 
-use crate::auth::AuthManager;
+use crate::auth::{AccessToken, AuthManager};
+use crate::config::Config;
+use crate::error::{Error, OperationName};
+use crate::raw::Operation;
+use crate::retry::{self, RetryClass, RetryPolicy};
 
-/// Shared state of every service client: the token source (and, later, the
-/// retry policy). Cheap to clone.
+tokio::task_local! {
+    /// The typed error of the operation in progress, if the transport found one.
+    static CALL_ERROR: RefCell<Option<Error>>;
+}
+
+/// State shared by every service client of one [`crate::ProvenaClient`].
+#[derive(Debug)]
+struct Shared {
+    auth: Arc<dyn AuthManager>,
+    retry: RetryPolicy,
+    max_body_bytes: u64,
+}
+
+/// The inner value of every generated client: shared state plus which service
+/// it talks to. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Transport {
-    auth: Arc<dyn AuthManager>,
+    shared: Arc<Shared>,
+    service: &'static str,
+    operations: &'static [Operation],
 }
 
 impl Transport {
-    /// A transport that authorises requests with `auth`.
-    pub fn new(auth: Arc<dyn AuthManager>) -> Self {
-        Self { auth }
+    /// A transport for `service` that authorises with `auth` and follows the
+    /// retry and size limits of `config`. `operations` is the service's
+    /// operation table (`raw::<service>::OPERATIONS`).
+    pub fn new(
+        auth: Arc<dyn AuthManager>,
+        config: &Config,
+        service: &'static str,
+        operations: &'static [Operation],
+    ) -> Self {
+        Self::with_policy(auth, config.retry().clone(), config.max_body_bytes(), service, operations)
+    }
+
+    pub(crate) fn with_policy(
+        auth: Arc<dyn AuthManager>,
+        retry: RetryPolicy,
+        max_body_bytes: u64,
+        service: &'static str,
+        operations: &'static [Operation],
+    ) -> Self {
+        Self {
+            shared: Arc::new(Shared { auth, retry, max_body_bytes }),
+            service,
+            operations,
+        }
+    }
+
+    /// The same shared state, for another service.
+    pub(crate) fn for_service(&self, service: &'static str, operations: &'static [Operation]) -> Self {
+        Self { shared: Arc::clone(&self.shared), service, operations }
     }
 
     /// The token source.
     pub fn auth(&self) -> &Arc<dyn AuthManager> {
-        &self.auth
+        &self.shared.auth
     }
 
+    /// The service this transport talks to.
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
+    pub(crate) fn operation_name(&self, operation_id: &'static str) -> OperationName {
+        OperationName { service: self.service, operation_id }
+    }
+
+    fn operation(&self, operation_id: &str) -> Option<&'static Operation> {
+        self.operations.iter().find(|op| op.operation_id == operation_id)
+    }
+
+    /// Reads a file response whole, within the configured size limit.
+    pub(crate) async fn collect(
+        &self,
+        operation: OperationName,
+        stream: progenitor_client::ByteStream,
+    ) -> Result<Bytes, Error> {
+        use futures_util::StreamExt;
+        let limit = self.shared.max_body_bytes;
+        let mut stream = stream.into_inner();
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| Error::from_reqwest(operation, e))?;
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(Error::TooLarge { operation, limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+
+    /// Pre-send hook: adds the bearer token.
     pub(crate) async fn authorize<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
+        info: &progenitor_client::OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let token = self
-            .auth
-            .access_token()
-            .await
-            .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-            .map_err(|_| progenitor_client::Error::Custom("access token is not a valid header value".into()))?;
-        value.set_sensitive(true);
-        request.headers_mut().insert(AUTHORIZATION, value);
-        Ok(())
+        match self.shared.auth.access_token().await {
+            Ok(token) => set_bearer(request, &token).map_err(|message| {
+                stash(Error::InvalidInput { operation: self.operation_name(info.operation_id), message: message.clone() });
+                progenitor_client::Error::Custom(message)
+            }),
+            Err(source) => {
+                let message = source.to_string();
+                stash(Error::Auth { operation: self.operation_name(info.operation_id), source });
+                Err(progenitor_client::Error::Custom(message))
+            }
+        }
     }
 
+    /// Send hook: sends with retries and checks the response.
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
+        info: &progenitor_client::OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        client.execute(request).await
+        let span = tracing::info_span!(
+            "provena.request",
+            service = self.service,
+            operation = info.operation_id,
+            method = %request.method(),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = self.send_with_retries(client, request, info.operation_id).instrument(span.clone()).await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        result
     }
+
+    async fn send_with_retries(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let operation = self.operation_name(operation_id);
+        let class = retry::classify(request.method(), operation_id);
+        let policy = &self.shared.retry;
+        let started = Instant::now();
+        let mut refreshed = false;
+        let mut attempt: u32 = 1;
+        let mut pending = request;
+        loop {
+            // Keep a copy for a possible retry; a streamed body cannot be
+            // copied, and such a request is simply not retried.
+            let spare = pending.try_clone();
+            let span = tracing::Span::current();
+            span.record("attempt", attempt);
+            let (failed, retry_after) = match client.execute(pending).await {
+                Err(error) => {
+                    let retryable = retry::may_retry_error(class, &error);
+                    tracing::debug!(error = %error, retryable, "request failed");
+                    if !retryable {
+                        return Err(error);
+                    }
+                    (Err(error), None)
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    if status == reqwest::StatusCode::UNAUTHORIZED && !refreshed {
+                        refreshed = true;
+                        if let Some(mut again) = spare {
+                            let token = match self.shared.auth.force_refresh().await {
+                                Ok(token) => token,
+                                Err(source) => {
+                                    stash(Error::Auth { operation, source });
+                                    return Ok(response);
+                                }
+                            };
+                            if set_bearer(&mut again, &token).is_ok() {
+                                tracing::debug!("401: retrying once with a fresh token");
+                                pending = again;
+                                continue;
+                            }
+                        }
+                        return self.inspect(operation, response).await;
+                    }
+                    if !(retry::is_transient_status(status) && class == RetryClass::Safe) {
+                        return self.inspect(operation, response).await;
+                    }
+                    let wait = retry::retry_after(response.headers());
+                    (Ok(response), wait)
+                }
+            };
+            let delay = policy.delay(attempt, retry_after);
+            let exhausted = attempt >= policy.max_attempts || started.elapsed() + delay > policy.max_elapsed;
+            match (spare, failed) {
+                (Some(next), _) if !exhausted => {
+                    tracing::debug!(delay_ms = delay.as_millis() as u64, "retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                    pending = next;
+                }
+                (_, Ok(response)) => return self.inspect(operation, response).await,
+                (_, Err(error)) => return Err(error),
+            }
+        }
+    }
+
+    /// Checks a final response: unsuccessful statuses and in-body failures
+    /// become typed errors; JSON bodies are read within the size limit.
+    async fn inspect(
+        &self,
+        operation: OperationName,
+        response: reqwest::Response,
+    ) -> reqwest::Result<reqwest::Response> {
+        let status = response.status();
+        let meta = self.operation(operation.operation_id);
+        let json = meta.is_none_or(|op| op.response_media == "application/json");
+        if status.is_success() && !json {
+            // Files are handed over as a stream; the caller decides how much to read.
+            return Ok(response);
+        }
+        let limit = self.shared.max_body_bytes;
+        let (parts, body) = match read_limited(response, limit).await? {
+            Ok(read) => read,
+            Err(partial) => {
+                stash(Error::TooLarge { operation, limit });
+                return Ok(partial);
+            }
+        };
+        if !status.is_success() {
+            stash(Error::from_status(operation, status.as_u16(), &body));
+        } else if meta.is_some_and(|op| op.reports_status)
+            && let Some(details) = reported_failure(&body)
+        {
+            stash(Error::Rejected { operation, details });
+        }
+        Ok(rebuild(parts, body))
+    }
+}
+
+fn set_bearer(request: &mut reqwest::Request, token: &AccessToken) -> Result<(), String> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .map_err(|_| "the access token contains characters not allowed in a header".to_string())?;
+    value.set_sensitive(true);
+    request.headers_mut().insert(AUTHORIZATION, value);
+    Ok(())
+}
+
+type Parts = (reqwest::StatusCode, reqwest::header::HeaderMap);
+
+/// Reads a body of at most `limit` bytes. An oversized body is not read
+/// further; an empty response stands in for it.
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> reqwest::Result<Result<(Parts, Bytes), reqwest::Response>> {
+    let parts = (response.status(), response.headers().clone());
+    let too_large = |parts: Parts| Ok(Err(rebuild(parts, Bytes::new())));
+    if response.content_length().is_some_and(|length| length > limit) {
+        return too_large(parts);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return too_large(parts);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Ok((parts, body.freeze())))
+}
+
+fn rebuild((status, headers): Parts, body: Bytes) -> reqwest::Response {
+    let mut response = http::Response::new(reqwest::Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    reqwest::Response::from(response)
+}
+
+/// `Some(details)` when a JSON body carries `status.success == false`.
+fn reported_failure(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        status: Status,
+    }
+    #[derive(serde::Deserialize)]
+    struct Status {
+        success: bool,
+        #[serde(default)]
+        details: Option<String>,
+    }
+    let envelope: Envelope = serde_json::from_slice(body).ok()?;
+    (!envelope.status.success).then(|| envelope.status.details.unwrap_or_default())
+}
+
+fn stash(error: Error) {
+    // Outside a facade call there is no slot; the raw caller then sees
+    // progenitor's own error, which is all the raw layer promises.
+    let _ = CALL_ERROR.try_with(|slot| *slot.borrow_mut() = Some(error));
+}
+
+/// Runs one generated call and turns its outcome into the facade's result:
+/// the transport's typed error if it left one, else progenitor's mapped.
+pub(crate) async fn call<T, E>(
+    operation: OperationName,
+    future: impl Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
+) -> Result<T, Error> {
+    let (result, stashed) = CALL_ERROR
+        .scope(RefCell::new(None), async {
+            let result = future.await;
+            let stashed = CALL_ERROR.with(|slot| slot.borrow_mut().take());
+            (result, stashed)
+        })
+        .await;
+    match (result, stashed) {
+        (_, Some(error)) => Err(error),
+        (Ok(value), None) => Ok(value.into_inner()),
+        (Err(error), None) => Err(Error::from_raw(operation, error)),
+    }
+}
+
+/// Like [`call`] for hand-written requests (multipart upload): sends through
+/// the same retry and inspection path, then decodes JSON.
+pub(crate) async fn call_manual<T: serde::de::DeserializeOwned>(
+    transport: &Transport,
+    client: &reqwest::Client,
+    operation_id: &'static str,
+    mut request: reqwest::Request,
+) -> Result<T, Error> {
+    let operation = transport.operation_name(operation_id);
+    let info = progenitor_client::OperationInfo { operation_id };
+    call(operation, async {
+        transport.authorize::<()>(&mut request, &info).await?;
+        let response = transport
+            .execute(client, request, &info)
+            .await
+            .map_err(progenitor_client::Error::<()>::CommunicationError)?;
+        progenitor_client::ResponseValue::<T>::from_response::<()>(response).await
+    })
+    .await
 }

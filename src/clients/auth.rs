@@ -1,0 +1,132 @@
+//! The auth service: access requests, user groups, and links between
+//! Keycloak users and registry people.
+
+use crate::raw::auth::{Client as Raw, types};
+
+/// Client of the auth service (`https://auth-api.{domain}`).
+///
+/// ```no_run
+/// # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
+/// let groups = client.auth().get_list_groups().await?;
+/// println!("{:?}", groups.groups.map(|g| g.len()));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AuthClient {
+    raw: Raw,
+}
+
+impl AuthClient {
+    pub(crate) fn new(raw: Raw) -> Self {
+        Self { raw }
+    }
+
+    /// The generated client underneath.
+    pub fn raw(&self) -> &Raw {
+        &self.raw
+    }
+
+    /// Operations reserved to auth-service administrators.
+    pub fn admin(&self) -> AuthAdminClient<'_> {
+        AuthAdminClient { raw: &self.raw }
+    }
+
+    crate::clients::forward! {
+        /// Health check of the service (`GET /`).
+        fn get_health_check() -> std::collections::HashMap<String, String> => root();
+        /// Downloads the service's configuration file (admin only), as bytes.
+        fn generate_config_file(required_only: Option<bool>) -> bytes => generate_config_file(required_only);
+        /// Checks that the caller may use the service.
+        fn check_general_access() -> types::User => check_general_access();
+        /// Checks that the service is reachable without any role.
+        fn check_public_access() -> types::Status => check_public_access();
+        /// The caller's access requests, all of them.
+        fn get_user_request_history() -> types::AccessRequestList => get_requests();
+        /// Asks for a change of the caller's roles; `send_email` notifies the admins.
+        fn post_user_request_change(body: &types::AccessReport, send_email: Option<bool>) -> types::AccessRequestResponse
+            => request_access_change(send_email, body);
+        /// The caller's access requests still pending.
+        fn get_user_pending_request_history() -> types::AccessRequestList => get_pending_requests();
+        /// The roles the caller holds and may ask for.
+        fn get_user_generate_access_report() -> types::AccessReportResponse => generate_access_report();
+        /// Every user group.
+        fn get_list_groups() -> types::ListGroupsResponse => user_list_groups();
+        /// One group's metadata.
+        fn get_describe_group(group_id: &str) -> types::DescribeGroupResponse => user_describe_group(group_id);
+        /// The groups the caller belongs to.
+        fn get_list_membership() -> types::ListUserMembershipResponse => user_list_user_groups();
+        /// The members of a group.
+        fn get_list_group_members(group_id: &str) -> types::ListMembersResponse => user_list_members(group_id);
+        /// Whether the caller belongs to a group.
+        fn get_check_membership(group_id: &str) -> types::CheckMembershipResponse => user_check_membership(group_id);
+        /// The registry person linked to a username (the caller's if `None`).
+        fn user_link_user_lookup(username: Option<&str>) -> types::UserLinkUserLookupResponse => user_link_user_lookup(username);
+        /// Links the caller to a registry person.
+        fn user_link_user_assign(request: &types::UserLinkUserAssignRequest) -> types::UserLinkUserAssignResponse
+            => user_link_user_assign(request);
+        /// Checks whether the caller may link to a registry person.
+        fn user_link_user_validate(request: &types::UserLinkUserValidateRequest) -> types::UserLinkUserValidateResponse
+            => user_link_user_validate(request);
+        /// The usernames linked to a registry person.
+        fn user_link_reverse_lookup(person_id: &str) -> types::UserLinkReverseLookupResponse => user_link_reverse_lookup(person_id);
+    }
+}
+
+/// Administrator operations of the auth service: `client.auth().admin()`.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthAdminClient<'a> {
+    raw: &'a Raw,
+}
+
+impl AuthAdminClient<'_> {
+    crate::clients::forward! {
+        /// Every access request of every user.
+        fn get_all_requests() -> types::AccessRequestList => get_all_requests();
+        /// Every pending access request.
+        fn get_all_pending_requests() -> types::AccessRequestList => get_all_pending_requests();
+        /// One user's access requests.
+        fn get_all_requests_for_user(username: &str) -> types::AccessRequestList => get_all_requests_for_user(username);
+        /// One user's pending access requests.
+        fn get_all_pending_requests_for_user(username: &str) -> types::AccessRequestList => get_all_pending_requests_for_user(username);
+        /// Moves an access request to another state.
+        fn change_request_state(request: &types::AccessRequestStatusChange, send_email_alert: Option<bool>) -> types::ChangeStateStatus => change_request_state(send_email_alert, request);
+        /// Adds a note to an access request.
+        fn add_note(request: &types::RequestAddNote) -> types::Status => add_note(request);
+        /// Deletes an access request.
+        fn delete_request(request: &types::DeleteAccessRequest) -> types::Status => delete_request(request);
+        /// Creates a user group.
+        fn admin_add_group(group: &types::UserGroupMetadata) -> types::AddGroupResponse => admin_add_group(group);
+        /// Adds a user to a group.
+        fn admin_add_member(group_id: &str, user: &types::GroupUser) -> types::AddMemberResponse => admin_add_member(group_id, user);
+        /// Whether a user belongs to a group.
+        fn admin_check_membership(group_id: &str, username: &str) -> types::CheckMembershipResponse => admin_check_membership(group_id, username);
+        /// One group's metadata.
+        fn admin_describe_group(group_id: &str) -> types::DescribeGroupResponse => admin_describe_group(group_id);
+        /// Every group.
+        fn admin_list_groups() -> types::ListGroupsResponse => admin_list_groups();
+        /// The members of a group.
+        fn admin_list_members(group_id: &str) -> types::ListMembersResponse => admin_list_members(group_id);
+        /// The groups a user belongs to.
+        fn admin_list_user_groups(username: &str) -> types::ListUserMembershipResponse => admin_list_user_groups(username);
+        /// Deletes a group.
+        fn admin_remove_group(group_id: &str) -> types::RemoveGroupResponse => admin_remove_group(group_id);
+        /// Removes a user from a group.
+        fn admin_remove_member(group_id: &str, username: &str) -> types::RemoveMemberResponse => admin_remove_member(username, group_id);
+        /// Removes several users from a group.
+        fn admin_remove_members(request: &types::RemoveMembersRequest) -> types::RemoveMemberResponse => admin_remove_members(request);
+        /// Replaces a group's metadata.
+        fn admin_update_group(group: &types::UserGroupMetadata) -> types::UpdateGroupResponse => admin_update_group(group);
+        /// Exports every group and its members.
+        fn groups_export() -> types::GroupsExportResponse => groups_export();
+        /// Imports groups from an export.
+        fn groups_import(request: &types::GroupsImportRequest) -> types::GroupsImportResponse => groups_import(request);
+        /// Restores groups from a backup table.
+        fn groups_restore(table_name: &str, request: &types::GroupsRestoreRequest) -> types::GroupsImportResponse => groups_restore(table_name, request);
+        /// Links a user to a registry person on their behalf.
+        fn admin_link_user_assign(request: &types::AdminLinkUserAssignRequest) -> types::AdminLinkUserAssignResponse => admin_link_user_assign(request);
+        /// Removes a user's link to a registry person.
+        fn admin_link_user_clear(username: &str) -> types::AdminLinkUserClearResponse => admin_link_user_clear(username);
+        /// The registry person linked to a user.
+        fn admin_link_user_lookup(username: &str) -> types::AdminLinkUserLookupResponse => admin_link_user_lookup(username);
+    }
+}

@@ -1,0 +1,46 @@
+//! The handle service: persistent identifiers and their values.
+
+use crate::raw::id_service::{Client as Raw, types};
+
+/// Client of the handle service (`https://handle.{domain}`).
+///
+/// ```no_run
+/// # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
+/// let handle = client.id_service().get("10378.1/123").await?;
+/// println!("{} has {} values", handle.id, handle.properties.len());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct IdServiceClient {
+    raw: Raw,
+}
+
+impl IdServiceClient {
+    pub(crate) fn new(raw: Raw) -> Self {
+        Self { raw }
+    }
+
+    /// The generated client underneath.
+    pub fn raw(&self) -> &Raw {
+        &self.raw
+    }
+
+    crate::clients::common_operations!();
+
+    crate::clients::forward! {
+        /// Mints a new handle with one value.
+        fn mint(request: &types::MintRequest) -> types::Handle => mint(request);
+        /// Adds a value to a handle at the next free index.
+        fn add_value(request: &types::AddValueRequest) -> types::Handle => add_value(request);
+        /// Adds a value to a handle at a chosen index.
+        fn add_value_by_index(request: &types::AddValueIndexRequest) -> types::Handle => add_value_by_index(request);
+        /// A handle and its values.
+        fn get(id: &str) -> types::Handle => get(id);
+        /// Every handle the service manages.
+        fn list() -> types::ListResponse => list();
+        /// Replaces the value at an index (a `PUT` upstream).
+        fn modify_by_index(request: &types::ModifyRequest) -> types::Handle => modify_by_index(request);
+        /// Removes the value at an index.
+        fn remove_by_index(request: &types::RemoveRequest) -> types::Handle => remove_by_index(request);
+    }
+}

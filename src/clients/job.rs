@@ -1,0 +1,63 @@
+//! The async job service: status of long-running work (lineage reports,
+//! registry versioning, model run registration, ...).
+
+use crate::raw::job::{Client as Raw, types};
+
+/// Client of the job service (`https://job-api.{domain}`).
+///
+/// ```no_run
+/// # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
+/// let job = client.job_api().fetch_job("session-id").await?;
+/// println!("{:?}", job.job.status);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct JobApiClient {
+    raw: Raw,
+}
+
+impl JobApiClient {
+    pub(crate) fn new(raw: Raw) -> Self {
+        Self { raw }
+    }
+
+    /// The generated client underneath.
+    pub fn raw(&self) -> &Raw {
+        &self.raw
+    }
+
+    /// Operations reserved to job-service administrators.
+    pub fn admin(&self) -> JobApiAdminClient<'_> {
+        JobApiAdminClient { raw: &self.raw }
+    }
+
+    crate::clients::common_operations!();
+
+    crate::clients::forward! {
+        /// One of the caller's jobs, by session id.
+        fn fetch_job(session_id: &str) -> types::GetJobResponse => get_job(session_id);
+        /// A page of the caller's jobs.
+        fn list_jobs(request: &types::ListJobsRequest) -> types::ListJobsResponse => list_jobs(request);
+        /// A page of the caller's jobs in one batch.
+        fn list_jobs_in_batch(request: &types::ListByBatchRequest) -> types::ListByBatchResponse => list_batch(request);
+    }
+}
+
+/// Administrator operations of the job service: `client.job_api().admin()`.
+#[derive(Debug, Clone, Copy)]
+pub struct JobApiAdminClient<'a> {
+    raw: &'a Raw,
+}
+
+impl JobApiAdminClient<'_> {
+    crate::clients::forward! {
+        /// Any user's job, by session id.
+        fn admin_get_job(session_id: &str) -> types::AdminGetJobResponse => admin_get_job(session_id);
+        /// Starts a job directly. Never retried once sent.
+        fn launch_job(request: &types::AdminLaunchJobRequest) -> types::AdminLaunchJobResponse => launch_job(request);
+        /// A page of all users' jobs.
+        fn admin_list_jobs(request: &types::AdminListJobsRequest) -> types::AdminListJobsResponse => admin_list_jobs(request);
+        /// A page of the jobs of one batch, any user.
+        fn admin_list_batch(request: &types::AdminListByBatchRequest) -> types::AdminListByBatchResponse => admin_list_batch(request);
+    }
+}

@@ -1,0 +1,84 @@
+//! The facade: one client per Provena service, in the shapes and with the
+//! method names of the Python client's L2 layer.
+//!
+//! Each method forwards to one generated method of [`crate::raw`] through
+//! [`crate::transport::call`], which returns the decoded body or a typed
+//! [`crate::Error`]. Methods the Python client documents keep its names
+//! (`fetch_dataset`, `explore_upstream`, ...); every other operation of the
+//! services is here too, named after its `operationId`.
+
+/// Facade methods that each forward to one generated method.
+///
+/// `fn name(args) -> T => raw_method(call args);` returns the decoded JSON
+/// body; `-> bytes` returns a file body, read whole within the size limit.
+#[allow(unused_macros)]
+macro_rules! forward {
+    () => {};
+    (
+        $(#[$attr:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> bytes => $raw:ident($($call:expr),* $(,)?);
+        $($rest:tt)*
+    ) => {
+        $(#[$attr])*
+        pub async fn $name(&self, $($arg: $ty),*) -> crate::Result<bytes::Bytes> {
+            let operation = self.raw.inner.operation_name(stringify!($raw));
+            let stream = crate::transport::call(operation, self.raw.$raw($($call),*)).await?;
+            self.raw.inner.collect(operation, stream).await
+        }
+        crate::clients::forward!($($rest)*);
+    };
+    (
+        $(#[$attr:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty => $raw:ident($($call:expr),* $(,)?);
+        $($rest:tt)*
+    ) => {
+        $(#[$attr])*
+        pub async fn $name(&self, $($arg: $ty),*) -> crate::Result<$ret> {
+            let operation = self.raw.inner.operation_name(stringify!($raw));
+            crate::transport::call(operation, self.raw.$raw($($call),*)).await
+        }
+        crate::clients::forward!($($rest)*);
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use forward;
+
+/// The operations every Provena service serves: health check, the config
+/// file, and the four access checks.
+#[allow(unused_macros)]
+macro_rules! common_operations {
+    () => {
+        crate::clients::forward! {
+            /// Health check of the service (`GET /`): a short map of strings.
+            fn get_health_check() -> std::collections::HashMap<String, String> => root();
+            /// Downloads the service's configuration file (`GET /admin/config`,
+            /// admin only): an `.env`-style text file, as bytes.
+            fn generate_config_file(required_only: Option<bool>) -> bytes => generate_config_file(required_only);
+            /// Checks that the caller holds the service's admin role.
+            fn check_admin_access() -> types::User => check_admin_access();
+            /// Checks that the caller may use the service at all.
+            fn check_general_access() -> types::User => check_general_access();
+            /// Checks that the caller holds the read role.
+            fn check_read_access() -> types::User => check_read_access();
+            /// Checks that the caller holds the write role.
+            fn check_write_access() -> types::User => check_write_access();
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use common_operations;
+
+#[cfg(feature = "auth")]
+pub mod auth;
+#[cfg(feature = "datastore")]
+pub mod datastore;
+#[cfg(feature = "id-service")]
+pub mod id_service;
+#[cfg(feature = "job")]
+pub mod job;
+#[cfg(feature = "prov")]
+pub mod prov;
+#[cfg(feature = "registry")]
+pub mod registry;
+#[cfg(feature = "search")]
+pub mod search;

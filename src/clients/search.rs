@@ -1,0 +1,38 @@
+//! The search service: full-text search over registry items.
+
+use crate::raw::search::{Client as Raw, types};
+
+/// Client of the search service (`https://search.{domain}`).
+///
+/// ```no_run
+/// # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
+/// let results = client.search().search_registry("rainfall", Some(10), None).await?;
+/// for hit in results.results.unwrap_or_default() {
+///     println!("{} (score {})", hit.id, hit.score);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SearchClient {
+    raw: Raw,
+}
+
+impl SearchClient {
+    pub(crate) fn new(raw: Raw) -> Self {
+        Self { raw }
+    }
+
+    /// The generated client underneath, for operations used in unusual ways.
+    pub fn raw(&self) -> &Raw {
+        &self.raw
+    }
+
+    crate::clients::common_operations!();
+
+    crate::clients::forward! {
+        /// Searches the registry for `query`, returning at most `limit` hits,
+        /// optionally only items of one subtype.
+        fn search_registry(query: &str, limit: Option<i64>, subtype_filter: Option<types::ItemSubType>) -> types::QueryResults
+            => search_entity_registry(query, limit, subtype_filter);
+    }
+}

@@ -1,0 +1,373 @@
+//! The one error type of the crate.
+//!
+//! Every variant names the operation that failed ([`OperationName`]), so that a
+//! log line alone says which call to look at.
+
+use std::fmt;
+
+use crate::auth::AuthError;
+
+/// Result of a facade call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Longest excerpt of a response body kept in an error, in bytes.
+pub const BODY_EXCERPT_LIMIT: usize = 512;
+
+/// Which operation an error comes from: the service and its `operationId`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OperationName {
+    /// Service name, as in `specs/{service}.json`.
+    pub service: &'static str,
+    /// The operation's `operationId` in that document.
+    pub operation_id: &'static str,
+}
+
+impl fmt::Display for OperationName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.service, self.operation_id)
+    }
+}
+
+/// One entry of a 422 response: where the server found a problem and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Location of the offending value, e.g. `body.display_name` or `query.id`.
+    pub location: String,
+    /// The server's message.
+    pub message: String,
+    /// The server's error kind, e.g. `value_error.missing`.
+    pub kind: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} ({})", self.location, self.message, self.kind)
+    }
+}
+
+/// Everything that can go wrong in a call to Provena.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server rejected the request as malformed (400).
+    #[error("{operation}: bad request (400): {detail}")]
+    BadRequest {
+        /// The failed operation.
+        operation: OperationName,
+        /// The server's `detail`, or a bounded excerpt of its body.
+        detail: String,
+    },
+    /// The access token was missing, expired or rejected (401), even after one
+    /// refresh.
+    #[error("{operation}: unauthorised (401): {detail}")]
+    Unauthorized {
+        /// The failed operation.
+        operation: OperationName,
+        /// The server's `detail`, or a bounded excerpt of its body.
+        detail: String,
+    },
+    /// The caller may not do this (403).
+    #[error("{operation}: forbidden (403): {detail}")]
+    Forbidden {
+        /// The failed operation.
+        operation: OperationName,
+        /// The server's `detail`, or a bounded excerpt of its body.
+        detail: String,
+    },
+    /// The item or route does not exist (404).
+    #[error("{operation}: not found (404): {detail}")]
+    NotFound {
+        /// The failed operation.
+        operation: OperationName,
+        /// The server's `detail`, or a bounded excerpt of its body.
+        detail: String,
+    },
+    /// The server's validation rejected the request (422).
+    #[error("{operation}: validation failed (422): {}", join(.errors))]
+    Validation {
+        /// The failed operation.
+        operation: OperationName,
+        /// Each problem the server reported.
+        errors: Vec<FieldError>,
+    },
+    /// Any other unsuccessful HTTP status.
+    #[error("{operation}: HTTP {status}: {body}")]
+    Status {
+        /// The failed operation.
+        operation: OperationName,
+        /// The status code.
+        status: u16,
+        /// A bounded excerpt of the body.
+        body: String,
+    },
+    /// A 200 response whose body says `status.success == false`.
+    #[error("{operation}: the server reported failure: {details}")]
+    Rejected {
+        /// The failed operation.
+        operation: OperationName,
+        /// The server's `status.details`.
+        details: String,
+    },
+    /// No complete response arrived within the configured time.
+    #[error("{operation}: timed out")]
+    Timeout {
+        /// The failed operation.
+        operation: OperationName,
+    },
+    /// The connection could not be made or broke.
+    #[error("{operation}: connection failed: {source}")]
+    Connection {
+        /// The failed operation.
+        operation: OperationName,
+        /// What the HTTP stack reported.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The response body is not what the operation's schema describes.
+    #[error("{operation}: response does not decode: {message}; body starts with: {excerpt}")]
+    Decode {
+        /// The failed operation.
+        operation: OperationName,
+        /// A bounded excerpt of the body.
+        excerpt: String,
+        /// The decoder's message.
+        message: String,
+    },
+    /// The response body is larger than the configured limit.
+    #[error("{operation}: response body exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The failed operation.
+        operation: OperationName,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The request was refused before sending: an argument is invalid.
+    #[error("{operation}: invalid input: {message}")]
+    InvalidInput {
+        /// The operation that was not sent.
+        operation: OperationName,
+        /// What is wrong with the input.
+        message: String,
+    },
+    /// No access token could be obtained.
+    #[error("{operation}: authentication failed: {source}")]
+    Auth {
+        /// The operation that was not sent.
+        operation: OperationName,
+        /// Why no token is available.
+        #[source]
+        source: AuthError,
+    },
+    /// A failure of the HTTP stack that fits none of the above.
+    #[error("{operation}: request failed: {message}")]
+    Transport {
+        /// The failed operation.
+        operation: OperationName,
+        /// What went wrong.
+        message: String,
+    },
+    /// The client could not be built from its configuration.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The operation the error comes from, if it comes from one.
+    pub fn operation(&self) -> Option<OperationName> {
+        match self {
+            Error::BadRequest { operation, .. }
+            | Error::Unauthorized { operation, .. }
+            | Error::Forbidden { operation, .. }
+            | Error::NotFound { operation, .. }
+            | Error::Validation { operation, .. }
+            | Error::Status { operation, .. }
+            | Error::Rejected { operation, .. }
+            | Error::Timeout { operation }
+            | Error::Connection { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::TooLarge { operation, .. }
+            | Error::InvalidInput { operation, .. }
+            | Error::Auth { operation, .. }
+            | Error::Transport { operation, .. } => Some(*operation),
+            Error::Config(_) => None,
+        }
+    }
+
+    /// The HTTP status of the response that caused the error, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::BadRequest { .. } => Some(400),
+            Error::Unauthorized { .. } => Some(401),
+            Error::Forbidden { .. } => Some(403),
+            Error::NotFound { .. } => Some(404),
+            Error::Validation { .. } => Some(422),
+            Error::Status { status, .. } => Some(*status),
+            Error::Rejected { .. } => Some(200),
+            _ => None,
+        }
+    }
+
+    /// Builds the error for an unsuccessful HTTP response from its body.
+    pub(crate) fn from_status(operation: OperationName, status: u16, body: &[u8]) -> Self {
+        let detail = || server_detail(body).unwrap_or_else(|| excerpt(body));
+        match status {
+            400 => Error::BadRequest { operation, detail: detail() },
+            401 => Error::Unauthorized { operation, detail: detail() },
+            403 => Error::Forbidden { operation, detail: detail() },
+            404 => Error::NotFound { operation, detail: detail() },
+            422 => match validation_errors(body) {
+                Some(errors) => Error::Validation { operation, errors },
+                None => Error::Validation {
+                    operation,
+                    errors: vec![FieldError {
+                        location: String::new(),
+                        message: detail(),
+                        kind: String::new(),
+                    }],
+                },
+            },
+            _ => Error::Status { operation, status, body: excerpt(body) },
+        }
+    }
+
+    /// Maps what a generated method returned when the transport left no more
+    /// specific error behind.
+    pub(crate) fn from_raw<E>(operation: OperationName, error: progenitor_client::Error<E>) -> Self {
+        use progenitor_client::Error as Raw;
+        match error {
+            Raw::InvalidRequest(message) => Error::InvalidInput { operation, message },
+            Raw::CommunicationError(source) | Raw::ResponseBodyError(source) | Raw::InvalidUpgrade(source) => {
+                Error::from_reqwest(operation, source)
+            }
+            Raw::InvalidResponsePayload(body, source) => Error::Decode {
+                operation,
+                excerpt: excerpt(&body),
+                message: source.to_string(),
+            },
+            Raw::ErrorResponse(response) => Error::Status {
+                operation,
+                status: response.status().as_u16(),
+                body: String::new(),
+            },
+            Raw::UnexpectedResponse(response) => Error::Status {
+                operation,
+                status: response.status().as_u16(),
+                body: String::new(),
+            },
+            Raw::Custom(message) => Error::Transport { operation, message },
+        }
+    }
+
+    /// Classifies an error of the HTTP stack.
+    pub(crate) fn from_reqwest(operation: OperationName, source: reqwest::Error) -> Self {
+        if source.is_timeout() {
+            Error::Timeout { operation }
+        } else if source.is_decode() {
+            Error::Decode {
+                operation,
+                excerpt: String::new(),
+                message: source.to_string(),
+            }
+        } else {
+            Error::Connection { operation, source }
+        }
+    }
+}
+
+fn join(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// At most [`BODY_EXCERPT_LIMIT`] bytes of a body, as lossy UTF-8.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let cut = body.len().min(BODY_EXCERPT_LIMIT);
+    let mut text = String::from_utf8_lossy(&body[..cut]).into_owned();
+    if body.len() > cut {
+        text.push_str("…");
+    }
+    text
+}
+
+/// FastAPI's `{"detail": "..."}` error body, when the body is one.
+fn server_detail(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Detail {
+        detail: serde_json::Value,
+    }
+    let parsed: Detail = serde_json::from_slice(body).ok()?;
+    Some(match parsed.detail {
+        serde_json::Value::String(text) => text,
+        other => excerpt(other.to_string().as_bytes()),
+    })
+}
+
+/// FastAPI's 422 body: `{"detail": [{"loc": [..], "msg": "..", "type": ".."}]}`.
+fn validation_errors(body: &[u8]) -> Option<Vec<FieldError>> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        detail: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(default)]
+        loc: Vec<serde_json::Value>,
+        #[serde(default)]
+        msg: String,
+        #[serde(default, rename = "type")]
+        kind: String,
+    }
+    let parsed: Body = serde_json::from_slice(body).ok()?;
+    Some(
+        parsed
+            .detail
+            .into_iter()
+            .map(|entry| FieldError {
+                location: entry
+                    .loc
+                    .iter()
+                    .map(|part| match part {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("."),
+                message: entry.msg,
+                kind: entry.kind,
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OP: OperationName = OperationName { service: "job", operation_id: "get_job" };
+
+    #[test]
+    fn validation_body_is_parsed_into_field_errors() {
+        let body = br#"{"detail":[{"loc":["query","session_id"],"msg":"field required","type":"value_error.missing"}]}"#;
+        let Error::Validation { errors, .. } = Error::from_status(OP, 422, body) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors[0].location, "query.session_id");
+        assert_eq!(errors[0].kind, "value_error.missing");
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_lossy() {
+        let body = vec![0xff; BODY_EXCERPT_LIMIT * 4];
+        let text = excerpt(&body);
+        assert!(text.chars().count() <= BODY_EXCERPT_LIMIT + 1);
+    }
+
+    #[test]
+    fn detail_string_is_preferred_over_raw_body() {
+        let error = Error::from_status(OP, 404, br#"{"detail":"no such job"}"#);
+        assert_eq!(error.to_string(), "job.get_job: not found (404): no such job");
+    }
+}

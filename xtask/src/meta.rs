@@ -28,9 +28,11 @@ pub fn build(m: &MetaInput<'_>) -> Value {
         .iter()
         .map(|(name, n)| (name.to_string(), json!(n)))
         .collect();
-    let handwritten: Vec<Value> = m
-        .handwritten
-        .iter()
+    // Sorted so the record doesn't depend on the document's key order.
+    let mut sorted: Vec<&Handwritten> = m.handwritten.iter().collect();
+    sorted.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+    let handwritten: Vec<Value> = sorted
+        .into_iter()
         .map(|h| json!({"method": h.method, "path": h.path, "operationId": h.operation_id, "reason": h.reason}))
         .collect();
     json!({

@@ -6,6 +6,7 @@
 //! upstream declares something different, the overlay is wrong and the sync
 //! stops, because silently preferring either side would hide a real change.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Map, Value};
@@ -90,7 +91,10 @@ pub fn parse(label: String, value: Value) -> Result<Overlay> {
 pub fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
     let label = &overlay.label;
     let mut applied = Applied::default();
-    for (key, schema) in &overlay.responses {
+    // Sorted, whatever serde_json's map order is, so meta and warnings are
+    // deterministic.
+    let responses: BTreeMap<&String, &Value> = overlay.responses.iter().collect();
+    for (key, schema) in responses {
         let Some((method, path)) = key.split_once(' ') else {
             return Err(Error::new(format!(
                 "overlay {label}: response key \"{key}\" is not \"METHOD /path\""
@@ -153,7 +157,8 @@ pub fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
             "overlay {label}: upstream components/schemas is not an object"
         )));
     };
-    for (name, schema) in &overlay.schemas {
+    let overlay_schemas: BTreeMap<&String, &Value> = overlay.schemas.iter().collect();
+    for (name, schema) in overlay_schemas {
         match schemas.get(name) {
             None => {
                 schemas.insert(name.clone(), schema.clone());

@@ -111,7 +111,7 @@ impl AuthAdminClient<'_> {
         /// Deletes a group.
         fn admin_remove_group(group_id: &str) -> types::RemoveGroupResponse => admin_remove_group(group_id);
         /// Removes a user from a group.
-        fn admin_remove_member(group_id: &str, username: &str) -> types::RemoveMemberResponse => admin_remove_member(username, group_id);
+        fn admin_remove_member(group_id: &str, username: &str) -> types::RemoveMemberResponse => admin_remove_member(group_id, username);
         /// Removes several users from a group.
         fn admin_remove_members(request: &types::RemoveMembersRequest) -> types::RemoveMemberResponse => admin_remove_members(request);
         /// Replaces a group's metadata.

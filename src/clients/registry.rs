@@ -108,11 +108,11 @@ pub trait ItemSubtype: sealed::Sealed + Send + Sync + 'static {
     /// Its row of [`SUBTYPE_ROUTES`].
     const ROUTE: SubtypeRoute;
     /// The domain information a user provides for such an item.
-    type DomainInfo: serde::Serialize + Send + Sync;
+    type DomainInfo: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send + Sync;
     /// What fetching one item returns.
-    type FetchResponse: serde::de::DeserializeOwned + Send;
+    type FetchResponse: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send;
     /// What listing items returns.
-    type ListResponse: serde::de::DeserializeOwned + Send;
+    type ListResponse: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send;
 
     #[doc(hidden)]
     fn fetch<'a>(raw: &'a Raw, id: &'a str, seed_allowed: Option<bool>) -> impl Future<Output = Result<Self::FetchResponse>> + Send + 'a;
@@ -149,7 +149,7 @@ pub trait ItemSubtype: sealed::Sealed + Send + Sync + 'static {
 /// Subtypes whose items users create directly (`…/create`).
 pub trait Creatable: ItemSubtype {
     /// What creating an item returns.
-    type CreateResponse: serde::de::DeserializeOwned + Send;
+    type CreateResponse: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send;
     #[doc(hidden)]
     fn create<'a>(raw: &'a Raw, info: &'a Self::DomainInfo) -> impl Future<Output = Result<Self::CreateResponse>> + Send + 'a;
 }
@@ -168,7 +168,7 @@ pub trait Updatable: ItemSubtype {
 /// Subtypes that can be seeded: an empty item reserved now, filled in later (`…/seed`).
 pub trait Seedable: ItemSubtype {
     /// What seeding returns.
-    type SeedResponse: serde::de::DeserializeOwned + Send;
+    type SeedResponse: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send;
     #[doc(hidden)]
     fn seed<'a>(raw: &'a Raw) -> impl Future<Output = Result<Self::SeedResponse>> + Send + 'a;
 }

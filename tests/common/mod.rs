@@ -1,3 +1,7 @@
 //! Shared test helpers.
+#![allow(dead_code)]
 
+pub mod deployment;
 pub mod keycloak;
+pub mod recorder;
+pub mod specs;

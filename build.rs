@@ -92,14 +92,22 @@ fn generate(service: &ServiceInfo, spec_path: &Path, out_dir: &Path) -> Result<(
     let generated = generator
         .generate_tokens(&spec)
         .map_err(|e| format!("{}: progenitor failed: {e}", spec_path.display()))?;
-    let file: syn::File = syn::parse2(generated)
-        .map_err(|e| format!("{}: generated code does not parse: {e}", spec_path.display()))?;
+    let file: syn::File = syn::parse2(generated).map_err(|e| {
+        format!(
+            "{}: generated code does not parse: {e}",
+            spec_path.display()
+        )
+    })?;
     let methods = client_methods(&file);
     let code = prettyplease::unparse(&file);
 
     let module = service.module;
     write(out_dir, &format!("{module}.rs"), &code)?;
-    write(out_dir, &format!("{module}_operations.rs"), &operations_table(&rows, &methods))?;
+    write(
+        out_dir,
+        &format!("{module}_operations.rs"),
+        &operations_table(&rows, &methods),
+    )?;
     Ok(())
 }
 
@@ -153,14 +161,15 @@ fn operation_rows(document: &Value) -> Vec<OperationRow> {
         .collect()
 }
 
-/// Follows `$ref`s (and single-member `allOf`) to see whether a schema is an
-/// object carrying Provena's `status: {success, details}` member.
+/// Follows `$ref`s (and single-member `allOf`) to see whether a schema is
+/// Provena's `{success, details}` status object or carries one as `status`.
 fn has_status_member(document: &Value, schema: &Value) -> bool {
     let schema = resolve(document, schema);
-    let Some(status) = schema.pointer("/properties/status") else {
-        return false;
+    // Either the body is the status itself, or it carries one as `status`.
+    let status = match schema.pointer("/properties/status") {
+        Some(member) => resolve(document, member),
+        None => schema,
     };
-    let status = resolve(document, status);
     status.pointer("/properties/success").is_some()
 }
 
@@ -175,7 +184,11 @@ fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
                 Some(next) => schema = next,
                 None => return schema,
             }
-        } else if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+        } else if let Some([only]) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
             schema = only;
         } else {
             return schema;
@@ -205,11 +218,15 @@ fn remove_handwritten(document: &mut Value) {
 fn client_methods(file: &syn::File) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for item in &file.items {
-        let syn::Item::Impl(block) = item else { continue };
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
         if block.trait_.is_some() {
             continue;
         }
-        let syn::Type::Path(self_ty) = block.self_ty.as_ref() else { continue };
+        let syn::Type::Path(self_ty) = block.self_ty.as_ref() else {
+            continue;
+        };
         if !self_ty.path.is_ident("Client") {
             continue;
         }

@@ -211,10 +211,22 @@ impl Error {
     pub(crate) fn from_status(operation: OperationName, status: u16, body: &[u8]) -> Self {
         let detail = || server_detail(body).unwrap_or_else(|| excerpt(body));
         match status {
-            400 => Error::BadRequest { operation, detail: detail() },
-            401 => Error::Unauthorized { operation, detail: detail() },
-            403 => Error::Forbidden { operation, detail: detail() },
-            404 => Error::NotFound { operation, detail: detail() },
+            400 => Error::BadRequest {
+                operation,
+                detail: detail(),
+            },
+            401 => Error::Unauthorized {
+                operation,
+                detail: detail(),
+            },
+            403 => Error::Forbidden {
+                operation,
+                detail: detail(),
+            },
+            404 => Error::NotFound {
+                operation,
+                detail: detail(),
+            },
             422 => match validation_errors(body) {
                 Some(errors) => Error::Validation { operation, errors },
                 None => Error::Validation {
@@ -226,19 +238,26 @@ impl Error {
                     }],
                 },
             },
-            _ => Error::Status { operation, status, body: excerpt(body) },
+            _ => Error::Status {
+                operation,
+                status,
+                body: excerpt(body),
+            },
         }
     }
 
     /// Maps what a generated method returned when the transport left no more
     /// specific error behind.
-    pub(crate) fn from_raw<E>(operation: OperationName, error: progenitor_client::Error<E>) -> Self {
+    pub(crate) fn from_raw<E>(
+        operation: OperationName,
+        error: progenitor_client::Error<E>,
+    ) -> Self {
         use progenitor_client::Error as Raw;
         match error {
             Raw::InvalidRequest(message) => Error::InvalidInput { operation, message },
-            Raw::CommunicationError(source) | Raw::ResponseBodyError(source) | Raw::InvalidUpgrade(source) => {
-                Error::from_reqwest(operation, source)
-            }
+            Raw::CommunicationError(source)
+            | Raw::ResponseBodyError(source)
+            | Raw::InvalidUpgrade(source) => Error::from_reqwest(operation, source),
             Raw::InvalidResponsePayload(body, source) => Error::Decode {
                 operation,
                 excerpt: excerpt(&body),
@@ -287,7 +306,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     let cut = body.len().min(BODY_EXCERPT_LIMIT);
     let mut text = String::from_utf8_lossy(&body[..cut]).into_owned();
     if body.len() > cut {
-        text.push_str("…");
+        text.push('…');
     }
     text
 }
@@ -346,7 +365,10 @@ fn validation_errors(body: &[u8]) -> Option<Vec<FieldError>> {
 mod tests {
     use super::*;
 
-    const OP: OperationName = OperationName { service: "job", operation_id: "get_job" };
+    const OP: OperationName = OperationName {
+        service: "job",
+        operation_id: "get_job",
+    };
 
     #[test]
     fn validation_body_is_parsed_into_field_errors() {
@@ -368,6 +390,9 @@ mod tests {
     #[test]
     fn detail_string_is_preferred_over_raw_body() {
         let error = Error::from_status(OP, 404, br#"{"detail":"no such job"}"#);
-        assert_eq!(error.to_string(), "job.get_job: not found (404): no such job");
+        assert_eq!(
+            error.to_string(),
+            "job.get_job: not found (404): no such job"
+        );
     }
 }

@@ -62,7 +62,13 @@ impl Transport {
         service: &'static str,
         operations: &'static [Operation],
     ) -> Self {
-        Self::with_policy(auth, config.retry().clone(), config.max_body_bytes(), service, operations)
+        Self::with_policy(
+            auth,
+            config.retry().clone(),
+            config.max_body_bytes(),
+            service,
+            operations,
+        )
     }
 
     pub(crate) fn with_policy(
@@ -73,15 +79,27 @@ impl Transport {
         operations: &'static [Operation],
     ) -> Self {
         Self {
-            shared: Arc::new(Shared { auth, retry, max_body_bytes }),
+            shared: Arc::new(Shared {
+                auth,
+                retry,
+                max_body_bytes,
+            }),
             service,
             operations,
         }
     }
 
     /// The same shared state, for another service.
-    pub(crate) fn for_service(&self, service: &'static str, operations: &'static [Operation]) -> Self {
-        Self { shared: Arc::clone(&self.shared), service, operations }
+    pub(crate) fn for_service(
+        &self,
+        service: &'static str,
+        operations: &'static [Operation],
+    ) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            service,
+            operations,
+        }
     }
 
     /// The token source.
@@ -95,11 +113,16 @@ impl Transport {
     }
 
     pub(crate) fn operation_name(&self, operation_id: &'static str) -> OperationName {
-        OperationName { service: self.service, operation_id }
+        OperationName {
+            service: self.service,
+            operation_id,
+        }
     }
 
     fn operation(&self, operation_id: &str) -> Option<&'static Operation> {
-        self.operations.iter().find(|op| op.operation_id == operation_id)
+        self.operations
+            .iter()
+            .find(|op| op.operation_id == operation_id)
     }
 
     /// Reads a file response whole, within the configured size limit.
@@ -130,12 +153,18 @@ impl Transport {
     ) -> Result<(), progenitor_client::Error<E>> {
         match self.shared.auth.access_token().await {
             Ok(token) => set_bearer(request, &token).map_err(|message| {
-                stash(Error::InvalidInput { operation: self.operation_name(info.operation_id), message: message.clone() });
+                stash(Error::InvalidInput {
+                    operation: self.operation_name(info.operation_id),
+                    message: message.clone(),
+                });
                 progenitor_client::Error::Custom(message)
             }),
             Err(source) => {
                 let message = source.to_string();
-                stash(Error::Auth { operation: self.operation_name(info.operation_id), source });
+                stash(Error::Auth {
+                    operation: self.operation_name(info.operation_id),
+                    source,
+                });
                 Err(progenitor_client::Error::Custom(message))
             }
         }
@@ -158,7 +187,10 @@ impl Transport {
             duration_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = self.send_with_retries(client, request, info.operation_id).instrument(span.clone()).await;
+        let result = self
+            .send_with_retries(client, request, info.operation_id)
+            .instrument(span.clone())
+            .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         result
     }
@@ -220,7 +252,8 @@ impl Transport {
                 }
             };
             let delay = policy.delay(attempt, retry_after);
-            let exhausted = attempt >= policy.max_attempts || started.elapsed() + delay > policy.max_elapsed;
+            let exhausted =
+                attempt >= policy.max_attempts || started.elapsed() + delay > policy.max_elapsed;
             match (spare, failed) {
                 (Some(next), _) if !exhausted => {
                     tracing::debug!(delay_ms = delay.as_millis() as u64, "retrying");
@@ -285,7 +318,10 @@ async fn read_limited(
 ) -> reqwest::Result<Result<(Parts, Bytes), reqwest::Response>> {
     let parts = (response.status(), response.headers().clone());
     let too_large = |parts: Parts| Ok(Err(rebuild(parts, Bytes::new())));
-    if response.content_length().is_some_and(|length| length > limit) {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
         return too_large(parts);
     }
     let mut body = bytes::BytesMut::new();
@@ -305,11 +341,14 @@ fn rebuild((status, headers): Parts, body: Bytes) -> reqwest::Response {
     reqwest::Response::from(response)
 }
 
-/// `Some(details)` when a JSON body carries `status.success == false`.
+/// `Some(details)` when a JSON body says `success == false`, either as its
+/// `status` member or as the body itself.
 fn reported_failure(body: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
-    struct Envelope {
-        status: Status,
+    #[serde(untagged)]
+    enum Shape {
+        Envelope { status: Status },
+        Bare(Status),
     }
     #[derive(serde::Deserialize)]
     struct Status {
@@ -317,8 +356,10 @@ fn reported_failure(body: &[u8]) -> Option<String> {
         #[serde(default)]
         details: Option<String>,
     }
-    let envelope: Envelope = serde_json::from_slice(body).ok()?;
-    (!envelope.status.success).then(|| envelope.status.details.unwrap_or_default())
+    let status = match serde_json::from_slice::<Shape>(body).ok()? {
+        Shape::Envelope { status } | Shape::Bare(status) => status,
+    };
+    (!status.success).then(|| status.details.unwrap_or_default())
 }
 
 fn stash(error: Error) {
@@ -331,7 +372,9 @@ fn stash(error: Error) {
 /// the transport's typed error if it left one, else progenitor's mapped.
 pub(crate) async fn call<T, E>(
     operation: OperationName,
-    future: impl Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
+    future: impl Future<
+        Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+    >,
 ) -> Result<T, Error> {
     let (result, stashed) = CALL_ERROR
         .scope(RefCell::new(None), async {

@@ -103,6 +103,24 @@ fn generate(service: &ServiceInfo, spec_path: &Path, out_dir: &Path) -> Result<(
 
     let module = service.module;
     write(out_dir, &format!("{module}.rs"), &code)?;
+    if env::var_os("CARGO_FEATURE_MOCK").is_some() {
+        // A fresh generator: the mock generator registers the types again.
+        let mocks = progenitor_impl::Generator::new(&settings)
+            .httpmock(&spec, &format!("crate::raw::{module}"))
+            .map_err(|e| {
+                format!(
+                    "{}: progenitor mock generation failed: {e}",
+                    spec_path.display()
+                )
+            })?;
+        let mocks: syn::File = syn::parse2(mocks)
+            .map_err(|e| format!("{}: generated mocks do not parse: {e}", spec_path.display()))?;
+        write(
+            out_dir,
+            &format!("{module}_mock.rs"),
+            &prettyplease::unparse(&mocks),
+        )?;
+    }
     write(
         out_dir,
         &format!("{module}_operations.rs"),

@@ -50,9 +50,17 @@ struct Inner {
 /// Builds a service's facade client on the shared HTTP client and transport.
 macro_rules! service_client {
     ($config:expr, $http:expr, $transport:expr, $name:literal, $module:ident, $facade:path) => {{
-        let base = $config.endpoint($name)?.as_str().trim_end_matches('/').to_string();
+        let base = $config
+            .endpoint($name)?
+            .as_str()
+            .trim_end_matches('/')
+            .to_string();
         let transport = $transport.for_service($name, crate::raw::$module::OPERATIONS);
-        <$facade>::new(crate::raw::$module::Client::new_with_client(&base, $http.clone(), transport))
+        <$facade>::new(crate::raw::$module::Client::new_with_client(
+            &base,
+            $http.clone(),
+            transport,
+        ))
     }};
 }
 
@@ -66,29 +74,84 @@ impl ProvenaClient {
 
     /// Like [`ProvenaClient::new`], with an HTTP client of your own (proxies,
     /// extra root certificates, ...). Its timeouts replace the configured ones.
-    pub fn with_http_client(config: Config, auth: Arc<dyn AuthManager>, http: reqwest::Client) -> Result<Self, Error> {
+    pub fn with_http_client(
+        config: Config,
+        auth: Arc<dyn AuthManager>,
+        http: reqwest::Client,
+    ) -> Result<Self, Error> {
         #[allow(unused_variables)]
         let transport = Transport::new(Arc::clone(&auth), &config, "", &[]);
         let inner = Inner {
             #[cfg(feature = "auth")]
-            auth_api: service_client!(config, http, transport, "auth", auth, crate::clients::auth::AuthClient),
+            auth_api: service_client!(
+                config,
+                http,
+                transport,
+                "auth",
+                auth,
+                crate::clients::auth::AuthClient
+            ),
             #[cfg(feature = "registry")]
-            registry: service_client!(config, http, transport, "registry", registry, crate::clients::registry::RegistryClient),
+            registry: service_client!(
+                config,
+                http,
+                transport,
+                "registry",
+                registry,
+                crate::clients::registry::RegistryClient
+            ),
             #[cfg(feature = "datastore")]
-            datastore: service_client!(config, http, transport, "datastore", datastore, crate::clients::datastore::DatastoreClient),
+            datastore: service_client!(
+                config,
+                http,
+                transport,
+                "datastore",
+                datastore,
+                crate::clients::datastore::DatastoreClient
+            ),
             #[cfg(feature = "search")]
-            search: service_client!(config, http, transport, "search", search, crate::clients::search::SearchClient),
+            search: service_client!(
+                config,
+                http,
+                transport,
+                "search",
+                search,
+                crate::clients::search::SearchClient
+            ),
             #[cfg(feature = "prov")]
-            prov: service_client!(config, http, transport, "prov", prov, crate::clients::prov::ProvClient),
+            prov: service_client!(
+                config,
+                http,
+                transport,
+                "prov",
+                prov,
+                crate::clients::prov::ProvClient
+            ),
             #[cfg(feature = "job")]
-            job: service_client!(config, http, transport, "job", job, crate::clients::job::JobApiClient),
+            job: service_client!(
+                config,
+                http,
+                transport,
+                "job",
+                job,
+                crate::clients::job::JobApiClient
+            ),
             #[cfg(feature = "id-service")]
-            id_service: service_client!(config, http, transport, "id-service", id_service, crate::clients::id_service::IdServiceClient),
+            id_service: service_client!(
+                config,
+                http,
+                transport,
+                "id-service",
+                id_service,
+                crate::clients::id_service::IdServiceClient
+            ),
             config,
             http,
             auth,
         };
-        Ok(Self { inner: Arc::new(inner) })
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The configuration the client was built from.

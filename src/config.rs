@@ -93,8 +93,14 @@ impl Config {
             }
         }
         for (name, setter) in [
-            ("PROVENA_REQUEST_TIMEOUT_SECS", ConfigBuilder::request_timeout as fn(_, _) -> _),
-            ("PROVENA_CONNECT_TIMEOUT_SECS", ConfigBuilder::connect_timeout),
+            (
+                "PROVENA_REQUEST_TIMEOUT_SECS",
+                ConfigBuilder::request_timeout as fn(_, _) -> _,
+            ),
+            (
+                "PROVENA_CONNECT_TIMEOUT_SECS",
+                ConfigBuilder::connect_timeout,
+            ),
         ] {
             if let Some(value) = lookup(name) {
                 let seconds: f64 = value
@@ -102,7 +108,11 @@ impl Config {
                     .parse()
                     .ok()
                     .filter(|s: &f64| s.is_finite() && *s > 0.0)
-                    .ok_or_else(|| Error::Config(format!("{name}={value:?} is not a positive number of seconds")))?;
+                    .ok_or_else(|| {
+                        Error::Config(format!(
+                            "{name}={value:?} is not a positive number of seconds"
+                        ))
+                    })?;
                 builder = setter(builder, Duration::from_secs_f64(seconds));
             }
         }
@@ -156,7 +166,10 @@ impl Config {
 }
 
 fn env_name(service: &ServiceInfo) -> String {
-    format!("PROVENA_{}_URL", service.name.to_uppercase().replace('-', "_"))
+    format!(
+        "PROVENA_{}_URL",
+        service.name.to_uppercase().replace('-', "_")
+    )
 }
 
 /// Builds a [`Config`]; nothing is checked until [`ConfigBuilder::build`].
@@ -267,9 +280,10 @@ impl ConfigBuilder {
         for service in SERVICES {
             let url = match (self.endpoints.get(service.name), domain) {
                 (Some(url), _) => parse_url(url, &format!("endpoint of {}", service.name))?,
-                (None, Some(domain)) => {
-                    parse_url(&format!("https://{}.{domain}", service.host_prefix), "domain")?
-                }
+                (None, Some(domain)) => parse_url(
+                    &format!("https://{}.{domain}", service.host_prefix),
+                    "domain",
+                )?,
                 (None, None) => {
                     return Err(Error::Config(format!(
                         "no domain and no endpoint for the {} service",
@@ -305,9 +319,9 @@ impl ConfigBuilder {
             client_id: self.client_id,
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-            user_agent: self
-                .user_agent
-                .unwrap_or_else(|| concat!("provena-client-rust/", env!("CARGO_PKG_VERSION")).to_string()),
+            user_agent: self.user_agent.unwrap_or_else(|| {
+                concat!("provena-client-rust/", env!("CARGO_PKG_VERSION")).to_string()
+            }),
             max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
             retry: self.retry.unwrap_or_default(),
         })
@@ -315,9 +329,12 @@ impl ConfigBuilder {
 }
 
 fn parse_url(text: &str, what: &str) -> Result<Url, Error> {
-    let url = Url::parse(text.trim()).map_err(|e| Error::Config(format!("{what}: {text:?} is not a URL: {e}")))?;
+    let url = Url::parse(text.trim())
+        .map_err(|e| Error::Config(format!("{what}: {text:?} is not a URL: {e}")))?;
     if url.cannot_be_a_base() || url.host_str().is_none() {
-        return Err(Error::Config(format!("{what}: {text:?} is not an http(s) base URL")));
+        return Err(Error::Config(format!(
+            "{what}: {text:?} is not an http(s) base URL"
+        )));
     }
     Ok(url)
 }
@@ -329,7 +346,9 @@ fn check_scheme(url: &Url, allow_insecure_http: bool) -> Result<(), Error> {
         "http" => Err(Error::Config(format!(
             "{url} uses plain http to a non-loopback host; use https or allow_insecure_http(true)"
         ))),
-        other => Err(Error::Config(format!("{url}: unsupported scheme {other:?}"))),
+        other => Err(Error::Config(format!(
+            "{url}: unsupported scheme {other:?}"
+        ))),
     }
 }
 
@@ -348,7 +367,11 @@ mod tests {
 
     #[test]
     fn endpoints_are_derived_from_the_domain() {
-        let config = Config::builder().domain("d.example").realm("r").build().unwrap();
+        let config = Config::builder()
+            .domain("d.example")
+            .realm("r")
+            .build()
+            .unwrap();
         let expected = [
             ("auth", "https://auth-api.d.example/"),
             ("registry", "https://registry-api.d.example/"),
@@ -375,23 +398,45 @@ mod tests {
 
     #[test]
     fn unparsable_override_is_rejected_naming_the_service() {
-        let error = Config::builder().domain("d.example").endpoint("job", "not a url").build().unwrap_err();
+        let error = Config::builder()
+            .domain("d.example")
+            .endpoint("job", "not a url")
+            .build()
+            .unwrap_err();
         assert!(error.to_string().contains("endpoint of job"), "{error}");
     }
 
     #[test]
     fn plain_http_needs_loopback_or_explicit_permission() {
-        let remote = Config::builder().domain("d.example").endpoint("job", "http://jobs.example.org");
-        assert!(remote.clone().build().unwrap_err().to_string().contains("plain http"));
+        let remote = Config::builder()
+            .domain("d.example")
+            .endpoint("job", "http://jobs.example.org");
+        assert!(
+            remote
+                .clone()
+                .build()
+                .unwrap_err()
+                .to_string()
+                .contains("plain http")
+        );
         assert!(remote.allow_insecure_http(true).build().is_ok());
-        let local = Config::builder().domain("d.example").endpoint("job", "http://127.0.0.1:9/jobs");
+        let local = Config::builder()
+            .domain("d.example")
+            .endpoint("job", "http://127.0.0.1:9/jobs");
         assert!(local.build().is_ok());
     }
 
     #[test]
     fn unknown_service_override_is_rejected() {
-        let error = Config::builder().domain("d.example").endpoint("jobs", "https://x.example").build().unwrap_err();
-        assert!(error.to_string().contains("unknown service \"jobs\""), "{error}");
+        let error = Config::builder()
+            .domain("d.example")
+            .endpoint("jobs", "https://x.example")
+            .build()
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("unknown service \"jobs\""),
+            "{error}"
+        );
     }
 
     #[test]
@@ -403,10 +448,15 @@ mod tests {
             ("PROVENA_REQUEST_TIMEOUT_SECS", "2.5"),
         ];
         let config = Config::from_lookup(|name| {
-            vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
         })
         .unwrap();
-        assert_eq!(config.endpoint("id-service").unwrap().as_str(), "https://ids.example/base");
+        assert_eq!(
+            config.endpoint("id-service").unwrap().as_str(),
+            "https://ids.example/base"
+        );
         assert_eq!(config.request_timeout(), Duration::from_millis(2500));
     }
 
@@ -418,6 +468,9 @@ mod tests {
             _ => None,
         })
         .unwrap_err();
-        assert!(error.to_string().contains("PROVENA_CONNECT_TIMEOUT_SECS"), "{error}");
+        assert!(
+            error.to_string().contains("PROVENA_CONNECT_TIMEOUT_SECS"),
+            "{error}"
+        );
     }
 }

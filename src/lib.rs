@@ -41,6 +41,8 @@ mod client;
 pub mod clients;
 pub mod config;
 pub mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod raw;
 pub mod retry;
 /// The table of Provena services and where a deployment serves them.

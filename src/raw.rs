@@ -43,7 +43,12 @@ macro_rules! raw_service {
         )]
         pub mod $module {
             include!(concat!(env!("OUT_DIR"), "/", stringify!($module), ".rs"));
-            include!(concat!(env!("OUT_DIR"), "/", stringify!($module), "_operations.rs"));
+            include!(concat!(
+                env!("OUT_DIR"),
+                "/",
+                stringify!($module),
+                "_operations.rs"
+            ));
 
             // Every request of every service goes through the one transport.
             impl progenitor_client::ClientHooks<crate::transport::Transport> for Client {

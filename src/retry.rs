@@ -44,7 +44,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Never retry.
     pub fn disabled() -> Self {
-        Self { max_attempts: 1, ..Self::default() }
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// Full-jitter exponential backoff before retry number `retry` (1-based),
@@ -98,7 +101,11 @@ pub fn classify(method: &reqwest::Method, operation_id: &str) -> RetryClass {
         ReadOnlyRule::Prefix(prefix) => operation_id.starts_with(prefix),
         ReadOnlyRule::Exact(name) => operation_id == *name,
     });
-    if read_only { RetryClass::Safe } else { RetryClass::Write }
+    if read_only {
+        RetryClass::Safe
+    } else {
+        RetryClass::Write
+    }
 }
 
 /// Statuses that say "try again later".
@@ -117,12 +124,19 @@ pub(crate) fn may_retry_error(class: RetryClass, error: &reqwest::Error) -> bool
 
 /// Parses `Retry-After` as seconds or as an HTTP date.
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -134,18 +148,30 @@ mod tests {
     fn creating_posts_are_writes_and_listing_posts_are_safe() {
         assert_eq!(classify(&Method::POST, "mint_dataset"), RetryClass::Write);
         assert_eq!(classify(&Method::POST, "launch_job"), RetryClass::Write);
-        assert_eq!(classify(&Method::POST, "create_agent_person"), RetryClass::Write);
+        assert_eq!(
+            classify(&Method::POST, "create_agent_person"),
+            RetryClass::Write
+        );
         assert_eq!(classify(&Method::POST, "list_jobs"), RetryClass::Safe);
-        assert_eq!(classify(&Method::POST, "validate_entity_model"), RetryClass::Safe);
+        assert_eq!(
+            classify(&Method::POST, "validate_entity_model"),
+            RetryClass::Safe
+        );
         assert_eq!(classify(&Method::GET, "get_job"), RetryClass::Safe);
-        assert_eq!(classify(&Method::PUT, "update_entity_model"), RetryClass::Safe);
+        assert_eq!(
+            classify(&Method::PUT, "update_entity_model"),
+            RetryClass::Safe
+        );
     }
 
     #[test]
     fn backoff_is_bounded_by_the_exponential_ceiling() {
         let policy = RetryPolicy::default();
         for retry in 1..40 {
-            let ceiling = policy.initial_backoff.saturating_mul(1 << (retry - 1).min(30)).min(policy.max_backoff);
+            let ceiling = policy
+                .initial_backoff
+                .saturating_mul(1 << (retry - 1).min(30))
+                .min(policy.max_backoff);
             assert!(policy.delay(retry, None) <= ceiling);
         }
     }
@@ -153,8 +179,14 @@ mod tests {
     #[test]
     fn retry_after_seconds_are_honoured_but_capped() {
         let policy = RetryPolicy::default();
-        assert_eq!(policy.delay(1, Some(Duration::from_secs(3))), Duration::from_secs(3));
-        assert_eq!(policy.delay(1, Some(Duration::from_secs(3600))), policy.max_backoff);
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(3600))),
+            policy.max_backoff
+        );
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));

@@ -15,11 +15,39 @@ pub struct ServiceInfo {
 
 /// Every Provena service, in a fixed order.
 pub const SERVICES: [ServiceInfo; 7] = [
-    ServiceInfo { name: "auth", module: "auth", host_prefix: "auth-api" },
-    ServiceInfo { name: "registry", module: "registry", host_prefix: "registry-api" },
-    ServiceInfo { name: "datastore", module: "datastore", host_prefix: "data-api" },
-    ServiceInfo { name: "search", module: "search", host_prefix: "search" },
-    ServiceInfo { name: "prov", module: "prov", host_prefix: "prov-api" },
-    ServiceInfo { name: "job", module: "job", host_prefix: "job-api" },
-    ServiceInfo { name: "id-service", module: "id_service", host_prefix: "handle" },
+    ServiceInfo {
+        name: "auth",
+        module: "auth",
+        host_prefix: "auth-api",
+    },
+    ServiceInfo {
+        name: "registry",
+        module: "registry",
+        host_prefix: "registry-api",
+    },
+    ServiceInfo {
+        name: "datastore",
+        module: "datastore",
+        host_prefix: "data-api",
+    },
+    ServiceInfo {
+        name: "search",
+        module: "search",
+        host_prefix: "search",
+    },
+    ServiceInfo {
+        name: "prov",
+        module: "prov",
+        host_prefix: "prov-api",
+    },
+    ServiceInfo {
+        name: "job",
+        module: "job",
+        host_prefix: "job-api",
+    },
+    ServiceInfo {
+        name: "id-service",
+        module: "id_service",
+        host_prefix: "handle",
+    },
 ];

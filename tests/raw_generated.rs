@@ -45,12 +45,22 @@ fn every_operation_in_specs_has_a_generated_method() {
                 continue;
             }
             if !methods.contains(operation.operation_id.as_str()) {
-                missing.push(format!("{} {} {} ({})", service.name, operation.method, operation.path, operation.operation_id));
+                missing.push(format!(
+                    "{} {} {} ({})",
+                    service.name, operation.method, operation.path, operation.operation_id
+                ));
             }
         }
     }
-    assert!(missing.is_empty(), "operations without a generated method:\n{}", missing.join("\n"));
-    assert_eq!(handwritten, vec![(HANDWRITTEN.0, HANDWRITTEN.1.to_string())]);
+    assert!(
+        missing.is_empty(),
+        "operations without a generated method:\n{}",
+        missing.join("\n")
+    );
+    assert_eq!(
+        handwritten,
+        vec![(HANDWRITTEN.0, HANDWRITTEN.1.to_string())]
+    );
 }
 
 #[test]
@@ -65,18 +75,28 @@ fn operation_tables_list_every_operation_of_the_documents() {
             "job" => raw::job::OPERATIONS,
             _ => raw::id_service::OPERATIONS,
         };
-        let from_table: BTreeSet<(String, String)> =
-            table.iter().map(|op| (op.method.to_string(), op.path.to_string())).collect();
-        let from_spec: BTreeSet<(String, String)> =
-            specs::operations(service.name).into_iter().map(|op| (op.method, op.path)).collect();
+        let from_table: BTreeSet<(String, String)> = table
+            .iter()
+            .map(|op| (op.method.to_string(), op.path.to_string()))
+            .collect();
+        let from_spec: BTreeSet<(String, String)> = specs::operations(service.name)
+            .into_iter()
+            .map(|op| (op.method, op.path))
+            .collect();
         assert_eq!(from_table, from_spec, "{}", service.name);
     }
 }
 
-fn transport_for(service: &'static str, operations: &'static [raw::Operation]) -> (reqwest::Client, Transport) {
+fn transport_for(
+    service: &'static str,
+    operations: &'static [raw::Operation],
+) -> (reqwest::Client, Transport) {
     let config = Config::builder().domain("unused.example").build().unwrap();
     let http = build_http_client(&config).unwrap();
-    (http, Transport::new(StaticToken::shared(TOKEN), &config, service, operations))
+    (
+        http,
+        Transport::new(StaticToken::shared(TOKEN), &config, service, operations),
+    )
 }
 
 #[tokio::test]
@@ -99,8 +119,14 @@ async fn generated_call_sends_the_bearer_token_and_decodes_a_typed_body() {
     let request = &server.requests()[0];
     assert_eq!(request.method, "GET");
     assert_eq!(request.path, "/jobs/user/fetch");
-    assert_eq!(request.query, vec![("session_id".to_string(), "s-1".to_string())]);
-    assert_eq!(request.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+    assert_eq!(
+        request.query,
+        vec![("session_id".to_string(), "s-1".to_string())]
+    );
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
 }
 
 #[tokio::test]
@@ -111,12 +137,22 @@ async fn csv_route_returns_the_bytes_as_sent() {
     let (http, transport) = transport_for("prov", raw::prov::OPERATIONS);
     let client = raw::prov::Client::new_with_client(&server.url(), http, transport);
 
-    let stream = client.generate_template_csv("10378.1/7").await.expect("byte stream").into_inner();
+    let stream = client
+        .generate_template_csv("10378.1/7")
+        .await
+        .expect("byte stream")
+        .into_inner();
     let chunks: Vec<bytes::Bytes> = stream.into_inner().try_collect().await.expect("body");
 
     assert_eq!(chunks.concat(), csv.as_bytes());
     let request = &server.requests()[0];
     assert_eq!(request.path, "/bulk/generate_template/csv");
-    assert_eq!(request.query, vec![("workflow_template_id".to_string(), "10378.1/7".to_string())]);
-    assert_eq!(request.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+    assert_eq!(
+        request.query,
+        vec![("workflow_template_id".to_string(), "10378.1/7".to_string())]
+    );
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
 }

@@ -125,7 +125,10 @@ impl ProvClient {
     ///
     /// Accepts bytes, a path or an async reader; paths and readers are
     /// streamed. A path that cannot be opened is an invalid-input error.
-    pub async fn convert_model_runs_to_csv(&self, csv: impl Into<CsvUpload>) -> crate::Result<types::ConvertModelRunsResponse> {
+    pub async fn convert_model_runs_to_csv(
+        &self,
+        csv: impl Into<CsvUpload>,
+    ) -> crate::Result<types::ConvertModelRunsResponse> {
         const OPERATION: &str = "convert_model_runs_csv";
         let transport = &self.raw.inner;
         let operation = transport.operation_name(OPERATION);
@@ -135,14 +138,23 @@ impl ProvClient {
                 (reqwest::Body::from(bytes), Some(length))
             }
             CsvUpload::Path(path) => {
-                let file = tokio::fs::File::open(&path).await.map_err(|e| crate::Error::InvalidInput {
-                    operation,
-                    message: format!("cannot open {}: {e}", path.display()),
-                })?;
+                let file =
+                    tokio::fs::File::open(&path)
+                        .await
+                        .map_err(|e| crate::Error::InvalidInput {
+                            operation,
+                            message: format!("cannot open {}: {e}", path.display()),
+                        })?;
                 let length = file.metadata().await.ok().map(|m| m.len());
-                (reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file)), length)
+                (
+                    reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file)),
+                    length,
+                )
             }
-            CsvUpload::Reader(reader) => (reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader)), None),
+            CsvUpload::Reader(reader) => (
+                reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader)),
+                None,
+            ),
         };
         let part = match length {
             Some(length) => reqwest::multipart::Part::stream_with_length(body, length),
@@ -150,7 +162,10 @@ impl ProvClient {
         }
         .file_name("model_runs.csv")
         .mime_str("text/csv")
-        .map_err(|e| crate::Error::InvalidInput { operation, message: e.to_string() })?;
+        .map_err(|e| crate::Error::InvalidInput {
+            operation,
+            message: e.to_string(),
+        })?;
         let form = reqwest::multipart::Form::new().part("csv_file", part);
         let url = format!("{}/bulk/convert_model_runs/csv", self.raw.baseurl);
         let request = self
@@ -160,7 +175,10 @@ impl ProvClient {
             .header(reqwest::header::ACCEPT, "application/json")
             .multipart(form)
             .build()
-            .map_err(|e| crate::Error::InvalidInput { operation, message: e.to_string() })?;
+            .map_err(|e| crate::Error::InvalidInput {
+                operation,
+                message: e.to_string(),
+            })?;
         crate::transport::call_manual(transport, &self.raw.client, OPERATION, request).await
     }
 }

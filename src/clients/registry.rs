@@ -92,7 +92,11 @@ pub struct SubtypeRoute {
 impl SubtypeRoute {
     /// The path of an action, e.g. `/registry/agent/person/fetch`.
     pub fn path(&self, action: &str) -> String {
-        format!("/registry/{}/{}/{action}", self.category.as_str(), self.segment)
+        format!(
+            "/registry/{}/{}/{action}",
+            self.category.as_str(),
+            self.segment
+        )
     }
 }
 
@@ -108,26 +112,59 @@ pub trait ItemSubtype: sealed::Sealed + Send + Sync + 'static {
     /// Its row of [`SUBTYPE_ROUTES`].
     const ROUTE: SubtypeRoute;
     /// The domain information a user provides for such an item.
-    type DomainInfo: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send + Sync;
+    type DomainInfo: serde::Serialize
+        + serde::de::DeserializeOwned
+        + Clone
+        + std::fmt::Debug
+        + Send
+        + Sync;
     /// What fetching one item returns.
-    type FetchResponse: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send;
+    type FetchResponse: serde::Serialize
+        + serde::de::DeserializeOwned
+        + Clone
+        + std::fmt::Debug
+        + Send;
     /// What listing items returns.
-    type ListResponse: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send;
+    type ListResponse: serde::Serialize
+        + serde::de::DeserializeOwned
+        + Clone
+        + std::fmt::Debug
+        + Send;
 
     #[doc(hidden)]
-    fn fetch<'a>(raw: &'a Raw, id: &'a str, seed_allowed: Option<bool>) -> impl Future<Output = Result<Self::FetchResponse>> + Send + 'a;
+    fn fetch<'a>(
+        raw: &'a Raw,
+        id: &'a str,
+        seed_allowed: Option<bool>,
+    ) -> impl Future<Output = Result<Self::FetchResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn list<'a>(raw: &'a Raw, request: &'a types::SubtypeListRequest) -> impl Future<Output = Result<Self::ListResponse>> + Send + 'a;
+    fn list<'a>(
+        raw: &'a Raw,
+        request: &'a types::SubtypeListRequest,
+    ) -> impl Future<Output = Result<Self::ListResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn validate<'a>(raw: &'a Raw, info: &'a Self::DomainInfo) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
+    fn validate<'a>(
+        raw: &'a Raw,
+        info: &'a Self::DomainInfo,
+    ) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn schema<'a>(raw: &'a Raw) -> impl Future<Output = Result<types::JsonSchemaResponse>> + Send + 'a;
+    fn schema<'a>(
+        raw: &'a Raw,
+    ) -> impl Future<Output = Result<types::JsonSchemaResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn ui_schema<'a>(raw: &'a Raw) -> impl Future<Output = Result<types::UiSchemaResponse>> + Send + 'a;
+    fn ui_schema<'a>(
+        raw: &'a Raw,
+    ) -> impl Future<Output = Result<types::UiSchemaResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn auth_evaluate<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<types::DescribeAccessResponse>> + Send + 'a;
+    fn auth_evaluate<'a>(
+        raw: &'a Raw,
+        id: &'a str,
+    ) -> impl Future<Output = Result<types::DescribeAccessResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn auth_configuration_get<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<types::AccessSettings>> + Send + 'a;
+    fn auth_configuration_get<'a>(
+        raw: &'a Raw,
+        id: &'a str,
+    ) -> impl Future<Output = Result<types::AccessSettings>> + Send + 'a;
     #[doc(hidden)]
     fn auth_configuration_put<'a>(
         raw: &'a Raw,
@@ -135,23 +172,44 @@ pub trait ItemSubtype: sealed::Sealed + Send + Sync + 'static {
         settings: &'a types::AccessSettings,
     ) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn auth_roles<'a>(raw: &'a Raw) -> impl Future<Output = Result<types::AuthRolesResponse>> + Send + 'a;
+    fn auth_roles<'a>(
+        raw: &'a Raw,
+    ) -> impl Future<Output = Result<types::AuthRolesResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn lock<'a>(raw: &'a Raw, request: &'a types::LockChangeRequest) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
+    fn lock<'a>(
+        raw: &'a Raw,
+        request: &'a types::LockChangeRequest,
+    ) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn unlock<'a>(raw: &'a Raw, request: &'a types::LockChangeRequest) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
+    fn unlock<'a>(
+        raw: &'a Raw,
+        request: &'a types::LockChangeRequest,
+    ) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn lock_history<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<types::LockHistoryResponse>> + Send + 'a;
+    fn lock_history<'a>(
+        raw: &'a Raw,
+        id: &'a str,
+    ) -> impl Future<Output = Result<types::LockHistoryResponse>> + Send + 'a;
     #[doc(hidden)]
-    fn lock_status<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<types::LockStatusResponse>> + Send + 'a;
+    fn lock_status<'a>(
+        raw: &'a Raw,
+        id: &'a str,
+    ) -> impl Future<Output = Result<types::LockStatusResponse>> + Send + 'a;
 }
 
 /// Subtypes whose items users create directly (`…/create`).
 pub trait Creatable: ItemSubtype {
     /// What creating an item returns.
-    type CreateResponse: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send;
+    type CreateResponse: serde::Serialize
+        + serde::de::DeserializeOwned
+        + Clone
+        + std::fmt::Debug
+        + Send;
     #[doc(hidden)]
-    fn create<'a>(raw: &'a Raw, info: &'a Self::DomainInfo) -> impl Future<Output = Result<Self::CreateResponse>> + Send + 'a;
+    fn create<'a>(
+        raw: &'a Raw,
+        info: &'a Self::DomainInfo,
+    ) -> impl Future<Output = Result<Self::CreateResponse>> + Send + 'a;
 }
 
 /// Subtypes whose items can be updated in place (`…/update`).
@@ -168,7 +226,11 @@ pub trait Updatable: ItemSubtype {
 /// Subtypes that can be seeded: an empty item reserved now, filled in later (`…/seed`).
 pub trait Seedable: ItemSubtype {
     /// What seeding returns.
-    type SeedResponse: serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send;
+    type SeedResponse: serde::Serialize
+        + serde::de::DeserializeOwned
+        + Clone
+        + std::fmt::Debug
+        + Send;
     #[doc(hidden)]
     fn seed<'a>(raw: &'a Raw) -> impl Future<Output = Result<Self::SeedResponse>> + Send + 'a;
 }
@@ -176,13 +238,19 @@ pub trait Seedable: ItemSubtype {
 /// Subtypes whose items can be reverted to an earlier version (`…/revert`).
 pub trait Revertable: ItemSubtype {
     #[doc(hidden)]
-    fn revert<'a>(raw: &'a Raw, request: &'a types::ItemRevertRequest) -> impl Future<Output = Result<types::ItemRevertResponse>> + Send + 'a;
+    fn revert<'a>(
+        raw: &'a Raw,
+        request: &'a types::ItemRevertRequest,
+    ) -> impl Future<Output = Result<types::ItemRevertResponse>> + Send + 'a;
 }
 
 /// Subtypes that can be versioned (`…/version`).
 pub trait Versionable: ItemSubtype {
     #[doc(hidden)]
-    fn version<'a>(raw: &'a Raw, request: &'a types::VersionRequest) -> impl Future<Output = Result<types::VersionResponse>> + Send + 'a;
+    fn version<'a>(
+        raw: &'a Raw,
+        request: &'a types::VersionRequest,
+    ) -> impl Future<Output = Result<types::VersionResponse>> + Send + 'a;
 }
 
 /// Implements one optional action for a subtype; the generated method names
@@ -393,7 +461,11 @@ impl RegistryClient {
     crate::clients::common_operations!();
 
     /// One item of subtype `S`; `seed_allowed` also returns incomplete (seeded) items.
-    pub async fn fetch_item<S: ItemSubtype>(&self, id: &str, seed_allowed: Option<bool>) -> Result<S::FetchResponse> {
+    pub async fn fetch_item<S: ItemSubtype>(
+        &self,
+        id: &str,
+        seed_allowed: Option<bool>,
+    ) -> Result<S::FetchResponse> {
         S::fetch(&self.raw, id, seed_allowed).await
     }
 
@@ -409,7 +481,10 @@ impl RegistryClient {
 
     /// A page of items of subtype `S`. (The Python client documents a general
     /// list request; the service takes a `SubtypeListRequest`.)
-    pub async fn list_items<S: ItemSubtype>(&self, request: &types::SubtypeListRequest) -> Result<S::ListResponse> {
+    pub async fn list_items<S: ItemSubtype>(
+        &self,
+        request: &types::SubtypeListRequest,
+    ) -> Result<S::ListResponse> {
         S::list(&self.raw, request).await
     }
 
@@ -419,12 +494,18 @@ impl RegistryClient {
     }
 
     /// Restores an item to an earlier version from its history.
-    pub async fn revert_item<S: Revertable>(&self, request: &types::ItemRevertRequest) -> Result<types::ItemRevertResponse> {
+    pub async fn revert_item<S: Revertable>(
+        &self,
+        request: &types::ItemRevertRequest,
+    ) -> Result<types::ItemRevertResponse> {
         S::revert(&self.raw, request).await
     }
 
     /// Creates an item of subtype `S`. Never retried once sent.
-    pub async fn create_item<S: Creatable>(&self, info: &S::DomainInfo) -> Result<S::CreateResponse> {
+    pub async fn create_item<S: Creatable>(
+        &self,
+        info: &S::DomainInfo,
+    ) -> Result<S::CreateResponse> {
         S::create(&self.raw, info).await
     }
 
@@ -439,17 +520,26 @@ impl RegistryClient {
     }
 
     /// Checks domain information without creating anything.
-    pub async fn validate_item<S: ItemSubtype>(&self, info: &S::DomainInfo) -> Result<types::StatusResponse> {
+    pub async fn validate_item<S: ItemSubtype>(
+        &self,
+        info: &S::DomainInfo,
+    ) -> Result<types::StatusResponse> {
         S::validate(&self.raw, info).await
     }
 
     /// What the caller may do with an item.
-    pub async fn evaluate_auth_access<S: ItemSubtype>(&self, id: &str) -> Result<types::DescribeAccessResponse> {
+    pub async fn evaluate_auth_access<S: ItemSubtype>(
+        &self,
+        id: &str,
+    ) -> Result<types::DescribeAccessResponse> {
         S::auth_evaluate(&self.raw, id).await
     }
 
     /// An item's access settings.
-    pub async fn get_auth_configuration<S: ItemSubtype>(&self, id: &str) -> Result<types::AccessSettings> {
+    pub async fn get_auth_configuration<S: ItemSubtype>(
+        &self,
+        id: &str,
+    ) -> Result<types::AccessSettings> {
         S::auth_configuration_get(&self.raw, id).await
     }
 
@@ -468,27 +558,42 @@ impl RegistryClient {
     }
 
     /// Locks an item against changes.
-    pub async fn lock_resource<S: ItemSubtype>(&self, request: &types::LockChangeRequest) -> Result<types::StatusResponse> {
+    pub async fn lock_resource<S: ItemSubtype>(
+        &self,
+        request: &types::LockChangeRequest,
+    ) -> Result<types::StatusResponse> {
         S::lock(&self.raw, request).await
     }
 
     /// Unlocks an item.
-    pub async fn unlock_resource<S: ItemSubtype>(&self, request: &types::LockChangeRequest) -> Result<types::StatusResponse> {
+    pub async fn unlock_resource<S: ItemSubtype>(
+        &self,
+        request: &types::LockChangeRequest,
+    ) -> Result<types::StatusResponse> {
         S::unlock(&self.raw, request).await
     }
 
     /// An item's lock history (`GET …/locks/history`).
-    pub async fn get_lock_history<S: ItemSubtype>(&self, id: &str) -> Result<types::LockHistoryResponse> {
+    pub async fn get_lock_history<S: ItemSubtype>(
+        &self,
+        id: &str,
+    ) -> Result<types::LockHistoryResponse> {
         S::lock_history(&self.raw, id).await
     }
 
     /// Whether an item is locked (`GET …/locks/locked`).
-    pub async fn get_lock_status<S: ItemSubtype>(&self, id: &str) -> Result<types::LockStatusResponse> {
+    pub async fn get_lock_status<S: ItemSubtype>(
+        &self,
+        id: &str,
+    ) -> Result<types::LockStatusResponse> {
         S::lock_status(&self.raw, id).await
     }
 
     /// Creates a new version of an item. Never retried once sent.
-    pub async fn version<S: Versionable>(&self, request: &types::VersionRequest) -> Result<types::VersionResponse> {
+    pub async fn version<S: Versionable>(
+        &self,
+        request: &types::VersionRequest,
+    ) -> Result<types::VersionResponse> {
         S::version(&self.raw, request).await
     }
 

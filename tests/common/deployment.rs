@@ -35,7 +35,9 @@ impl MockDeployment {
 
     /// Every server with its service name.
     pub fn all(&self) -> impl Iterator<Item = (&'static str, &Recorder)> {
-        self.recorders.iter().map(|(name, recorder)| (*name, recorder))
+        self.recorders
+            .iter()
+            .map(|(name, recorder)| (*name, recorder))
     }
 
     /// A configuration pointing every service at its server; the registry gets

@@ -27,7 +27,8 @@ pub struct SpecOperation {
 impl SpecOperation {
     /// The JSON request body schema, if any.
     pub fn request_schema(&self) -> Option<&Value> {
-        self.body.pointer("/requestBody/content/application~1json/schema")
+        self.body
+            .pointer("/requestBody/content/application~1json/schema")
     }
 
     /// The 200 response's media type and schema.
@@ -47,7 +48,10 @@ impl SpecOperation {
             .filter(|p| p.get("in").and_then(Value::as_str) == Some(place))
             .map(|p| {
                 (
-                    p.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    p.get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
                     p.get("required").and_then(Value::as_bool).unwrap_or(false),
                 )
             })
@@ -124,21 +128,35 @@ fn sample_at(document: &Value, schema: &Value, depth: usize) -> Value {
         return Value::Object(merged);
     }
     for key in ["anyOf", "oneOf"] {
-        if let Some(first) = schema.get(key).and_then(Value::as_array).and_then(|v| v.first()) {
+        if let Some(first) = schema
+            .get(key)
+            .and_then(Value::as_array)
+            .and_then(|v| v.first())
+        {
             return sample_at(document, first, depth);
         }
     }
     let kind = schema.get("type").and_then(Value::as_str);
     match kind {
         Some("string") => string_sample(schema),
-        Some("integer") => json!(schema.get("minimum").and_then(Value::as_i64).unwrap_or(1).max(1)),
+        Some("integer") => json!(
+            schema
+                .get("minimum")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
+                .max(1)
+        ),
         Some("number") => json!(1.5),
         Some("boolean") => json!(true),
         Some("array") => {
             let items = schema.get("items").cloned().unwrap_or(json!({}));
             let min = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
             let count = if depth > 5 { min } else { min.max(1) };
-            Value::Array((0..count).map(|_| sample_at(document, &items, depth + 1)).collect())
+            Value::Array(
+                (0..count)
+                    .map(|_| sample_at(document, &items, depth + 1))
+                    .collect(),
+            )
         }
         Some("object") | None if schema.get("properties").is_some() || kind == Some("object") => {
             object_sample(document, schema, depth)
@@ -156,17 +174,27 @@ fn object_sample(document: &Value, schema: &Value, depth: usize) -> Value {
         .filter_map(Value::as_str)
         .collect();
     let mut fields = Map::new();
-    for (name, property) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+    for (name, property) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         if depth > 3 && !required.contains(&name.as_str()) {
             continue;
         }
         fields.insert(name.clone(), sample_at(document, property, depth + 1));
     }
-    let free_form = schema.get("properties").is_none() && schema.get("additionalProperties") != Some(&json!(false));
+    let free_form = schema.get("properties").is_none()
+        && schema.get("additionalProperties") != Some(&json!(false));
     if free_form {
         // A free-form object gets one member, so that an empty map that a
         // serializer may skip cannot hide a lost field.
-        let extra = schema.get("additionalProperties").filter(|v| v.is_object()).cloned().unwrap_or(json!({"type": "string"}));
+        let extra = schema
+            .get("additionalProperties")
+            .filter(|v| v.is_object())
+            .cloned()
+            .unwrap_or(json!({"type": "string"}));
         fields.insert("key".into(), sample_at(document, &extra, depth + 1));
     }
     Value::Object(fields)
@@ -181,5 +209,9 @@ fn string_sample(schema: &Value) -> Value {
         _ => "sample".to_string(),
     };
     let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-    if text.len() < min { json!("s".repeat(min)) } else { json!(text) }
+    if text.len() < min {
+        json!("s".repeat(min))
+    } else {
+        json!(text)
+    }
 }

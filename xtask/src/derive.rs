@@ -1,5 +1,5 @@
-//! The sync pipeline: fetch -> parse -> rules -> overlays -> verify, all in
-//! memory, then (for `sync`) an all-or-nothing write.
+//! The sync pipeline: fetch -> parse -> rules -> overlays -> post-overlay
+//! rules -> verify, all in memory, then (for `sync`) an all-or-nothing write.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::overlay::{self, Applied, Overlay};
-use crate::rules::{RULES, RuleCtx};
+use crate::rules::{POST_OVERLAY_RULES, RULES, RuleCtx};
 use crate::services::{self, SERVICES, ServiceInfo};
 use crate::source::{self, Location};
 use crate::walk::{Kind, walk_document};
@@ -132,6 +132,12 @@ pub fn derive_one(
     };
     rule_counts.push(("overlays", applied.count()));
     warnings.extend(applied.redundant.iter().map(|w| format!("{service}: {w}")));
+    for rule in &POST_OVERLAY_RULES {
+        let out = (rule.apply)(&mut doc, &ctx)?;
+        rule_counts.push((rule.name, out.count));
+        handwritten.extend(out.handwritten);
+        warnings.extend(out.warnings.into_iter().map(|w| format!("{service}: {w}")));
+    }
 
     verify(service, &doc)?;
 

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::derive::Derived;
+use crate::rules::open_enums;
 use crate::walk::operations;
 use crate::{canon, meta};
 
@@ -318,7 +319,12 @@ pub fn diff_spec(old: &Value, new: &Value, out: &mut Vec<String>) {
             }
             if kind == "schemas" {
                 let is_enum = ov.get("enum").is_some() || nv.get("enum").is_some();
-                let ctx = format!("{} {name}: ", if is_enum { "enum" } else { "schema" });
+                // The closed half `XKnown` of an open enum `X` (rule
+                // open_enums) holds X's values: name it as X.
+                let shown = open_enums::open_enum_of(name, &b)
+                    .or_else(|| open_enums::open_enum_of(name, &a))
+                    .unwrap_or(name);
+                let ctx = format!("{} {shown}: ", if is_enum { "enum" } else { "schema" });
                 diff_schema(&ctx, "", ov, nv, out);
             } else {
                 out.push(format!(
@@ -763,6 +769,23 @@ mod tests {
                 "enum JobStatus: value \"NEW\" added"
             ]
         );
+    }
+
+    #[test]
+    fn open_enum_values_are_named_as_the_enum() {
+        let doc = |values: Value| {
+            json!({"components": {"schemas": {
+                "JobStatus": open_enums::wrapper("JobStatus"),
+                "JobStatusKnown": {"type": "string", "enum": values}
+            }}})
+        };
+        let mut out = Vec::new();
+        diff_spec(
+            &doc(json!(["A", "B"])),
+            &doc(json!(["A", "B", "NEW"])),
+            &mut out,
+        );
+        assert_eq!(out, ["enum JobStatus: value \"NEW\" added"]);
     }
 
     #[test]

@@ -74,10 +74,12 @@ fn check_names_each_upstream_change() {
         params[1]["required"] = json!(true);
         params[0]["schema"]["type"] = json!("integer");
     });
-    // 10. a field no longer nullable (one anyOf-null fewer for the rule)
+    // 10. a field no longer nullable (one anyOf-null fewer for the rule);
+    //    made required too, else optional_is_nullable would keep it nullable
     edit(d, "registry", |doc| {
         doc["components"]["schemas"]["AccessInfo"]["properties"]["description"] =
             json!({"type": "string"});
+        doc["components"]["schemas"]["AccessInfo"]["required"] = json!(["description"]);
     });
     // 11. a prose-only change: invisible after strip_prose, but the sha moves
     edit(d, "auth", |doc| {
@@ -104,6 +106,7 @@ fn check_names_each_upstream_change() {
         "operation GET /explore/upstream (explore_upstream): parameter query \"depth\" now required",
         "operation GET /explore/upstream (explore_upstream): parameter query \"starting_id\" type string -> integer",
         "schema AccessInfo: field \"description\" nullable changed true -> false",
+        "schema AccessInfo: field \"description\" now required",
         "rule nullable_any_of: 285 -> 284",
         "rule strip_prose: 239 -> 240",
         "upstream sha256 changed: d99d0b50",

@@ -11,6 +11,8 @@ use crate::Result;
 pub mod file_media_types;
 pub mod handwritten_multipart;
 pub mod nullable_any_of;
+pub mod open_enums;
+pub mod optional_is_nullable;
 pub mod strip_prose;
 pub mod tuple_items;
 
@@ -79,5 +81,18 @@ pub const RULES: [Rule; 5] = [
     Rule {
         name: "file_media_types",
         apply: file_media_types::apply,
+    },
+];
+
+/// The rules applied after the overlays, so that overlay schemas are
+/// normalised too.
+pub const POST_OVERLAY_RULES: [Rule; 2] = [
+    Rule {
+        name: "optional_is_nullable",
+        apply: optional_is_nullable::apply,
+    },
+    Rule {
+        name: "open_enums",
+        apply: open_enums::apply,
     },
 ];

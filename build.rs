@@ -92,12 +92,13 @@ fn generate(service: &ServiceInfo, spec_path: &Path, out_dir: &Path) -> Result<(
     let generated = generator
         .generate_tokens(&spec)
         .map_err(|e| format!("{}: progenitor failed: {e}", spec_path.display()))?;
-    let file: syn::File = syn::parse2(generated).map_err(|e| {
+    let mut file: syn::File = syn::parse2(generated).map_err(|e| {
         format!(
             "{}: generated code does not parse: {e}",
             spec_path.display()
         )
     })?;
+    add_open_enum_impls(&mut file)?;
     let methods = client_methods(&file);
     let code = prettyplease::unparse(&file);
 
@@ -126,6 +127,63 @@ fn generate(service: &ServiceInfo, spec_path: &Path, out_dir: &Path) -> Result<(
         &format!("{module}_operations.rs"),
         &operations_table(&rows, &methods),
     )?;
+    Ok(())
+}
+
+/// The sync tool turns each server enum `X` into `enum X { Known(XKnown),
+/// Unknown(String) }` so that values added upstream still decode. Such an
+/// enum gets `Display` (the wire string, which query parameters need) and
+/// `known()` here.
+fn add_open_enum_impls(file: &mut syn::File) -> Result<(), String> {
+    for item in &mut file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = module.content.as_mut() else {
+            continue;
+        };
+        let mut added = Vec::new();
+        for item in items.iter() {
+            let syn::Item::Enum(definition) = item else {
+                continue;
+            };
+            let variants: Vec<String> = definition
+                .variants
+                .iter()
+                .map(|v| v.ident.to_string())
+                .collect();
+            if variants != ["Known", "Unknown"] {
+                continue;
+            }
+            let name = &definition.ident;
+            let code = format!(
+                "impl ::std::fmt::Display for {name} {{
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{
+                        match self {{
+                            Self::Known(value) => ::std::fmt::Display::fmt(value, f),
+                            Self::Unknown(value) => f.write_str(value),
+                        }}
+                    }}
+                }}
+                impl {name} {{
+                    /// The value, if this client knows it.
+                    pub fn known(&self) -> ::std::option::Option<&{name}Known> {{
+                        match self {{
+                            Self::Known(value) => ::std::option::Option::Some(value),
+                            Self::Unknown(_) => ::std::option::Option::None,
+                        }}
+                    }}
+                }}"
+            );
+            let parsed: syn::File =
+                syn::parse_str(&code).map_err(|e| format!("open enum impls for {name}: {e}"))?;
+            added.extend(parsed.items);
+        }
+        items.extend(added);
+    }
     Ok(())
 }
 

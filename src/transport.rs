@@ -192,6 +192,7 @@ impl Transport {
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
+        span.in_scope(|| tracing::debug!(ok = result.is_ok(), "operation finished"));
         result
     }
 
@@ -226,6 +227,7 @@ impl Transport {
                 Ok(response) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
+                    tracing::debug!(status = status.as_u16(), "response received");
                     if status == reqwest::StatusCode::UNAUTHORIZED && !refreshed {
                         refreshed = true;
                         if let Some(mut again) = spare {

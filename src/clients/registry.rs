@@ -80,7 +80,7 @@ pub struct SubtypeRoute {
     /// Name of the marker type, e.g. `ModelRunWorkflowTemplate`.
     pub name: &'static str,
     /// The subtype's value in the registry's `ItemSubType` enum.
-    pub item_subtype: types::ItemSubType,
+    pub item_subtype: types::ItemSubTypeKnown,
     /// Its category.
     pub category: ItemCategory,
     /// Its path segment, e.g. `model_run_workflow`.
@@ -338,7 +338,7 @@ macro_rules! subtypes {
                 impl ItemSubtype for $marker {
                     const ROUTE: SubtypeRoute = SubtypeRoute {
                         name: stringify!($marker),
-                        item_subtype: types::ItemSubType::$variant,
+                        item_subtype: types::ItemSubTypeKnown::$variant,
                         category: ItemCategory::[<$cat:camel>],
                         segment: $segment,
                         capabilities: &[$(Capability::[<$capability:camel>]),*],

@@ -33,6 +33,6 @@ impl SearchClient {
         /// Searches the registry for `query`, returning at most `limit` hits,
         /// optionally only items of one subtype.
         fn search_registry(query: &str, limit: Option<i64>, subtype_filter: Option<types::ItemSubType>) -> types::QueryResults
-            => search_entity_registry(query, limit, subtype_filter);
+            => search_entity_registry(query, limit, subtype_filter.as_ref());
     }
 }

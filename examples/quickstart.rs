@@ -1,0 +1,163 @@
+//! A first tour of the client: health checks of the seven services, a search,
+//! a registry fetch and a dataset list.
+//!
+//! With `PROVENA_DOMAIN` set (and `PROVENA_REALM`, `PROVENA_CLIENT_ID`, plus
+//! either `PROVENA_TOKEN` or `PROVENA_OFFLINE_TOKEN`) it talks to that
+//! deployment. Without, it starts an in-process mock of the seven services on
+//! loopback and talks to that.
+//!
+//! ```sh
+//! cargo run --example quickstart
+//! ```
+
+use std::error::Error;
+use std::sync::Arc;
+
+use provena_client::auth::{AuthManager, OfflineTokenManager, StaticToken};
+use provena_client::clients::registry::Organisation;
+use provena_client::mock::MockProvena;
+use provena_client::{Config, ProvenaClient};
+use serde_json::json;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let (client, _mock) = match std::env::var("PROVENA_DOMAIN") {
+        Ok(domain) => {
+            println!("Talking to the deployment at {domain}");
+            (live_client()?, None)
+        }
+        Err(_) => {
+            let mock = demo_deployment().await?;
+            println!(
+                "PROVENA_DOMAIN is not set: talking to an in-process mock at {}",
+                mock.server().base_url()
+            );
+            (mock.client(), Some(mock))
+        }
+    };
+
+    println!("\nHealth checks");
+    let checks = [
+        ("auth", client.auth().get_health_check().await),
+        ("registry", client.registry().get_health_check().await),
+        ("datastore", client.datastore().get_health_check().await),
+        ("search", client.search().get_health_check().await),
+        ("prov", client.prov().get_health_check().await),
+        ("job", client.job_api().get_health_check().await),
+        ("id-service", client.id_service().get_health_check().await),
+    ];
+    for (service, outcome) in checks {
+        match outcome {
+            Ok(answer) => println!(
+                "  {service:<11} ok   {}",
+                answer.get("message").map(String::as_str).unwrap_or("")
+            ),
+            Err(error) => println!("  {service:<11} FAIL {error}"),
+        }
+    }
+
+    println!("\nSearch for \"soil moisture\"");
+    let results = client
+        .search()
+        .search_registry("soil moisture", Some(5), None)
+        .await?;
+    for hit in results.results.unwrap_or_default() {
+        println!("  {:<16} score {:.2}", hit.id, hit.score);
+    }
+
+    let organisation_id =
+        std::env::var("PROVENA_ORGANISATION_ID").unwrap_or_else(|_| "10378.1/1000001".into());
+    println!("\nRegistry: organisation {organisation_id}");
+    let fetched = client
+        .registry()
+        .fetch_item::<Organisation>(&organisation_id, None)
+        .await?;
+    println!(
+        "  {}",
+        serde_json::to_string_pretty(&fetched.item)?.replace('\n', "\n  ")
+    );
+
+    println!("\nData store: first page of datasets");
+    let request = serde_json::from_value(json!({"page_size": 5}))?;
+    let page = client.datastore().list_datasets(&request).await?;
+    let datasets = page.items.unwrap_or_default();
+    if datasets.is_empty() {
+        println!("  (none visible to this user)");
+    }
+    for dataset in datasets {
+        println!("  {:<16} {}", dataset.id, dataset.display_name);
+    }
+    Ok(())
+}
+
+/// A client for the deployment named by the environment.
+fn live_client() -> Result<ProvenaClient, Box<dyn Error>> {
+    let config = Config::from_env()?;
+    let http = provena_client::build_http_client(&config)?;
+    let auth: Arc<dyn AuthManager> = match std::env::var("PROVENA_TOKEN") {
+        Ok(token) => StaticToken::shared(token),
+        Err(_) => {
+            let realm = config
+                .keycloak_realm()
+                .ok_or("set PROVENA_REALM or PROVENA_KEYCLOAK_URL")?
+                .clone();
+            let client_id = config
+                .client_id()
+                .ok_or("set PROVENA_CLIENT_ID")?
+                .to_string();
+            Arc::new(OfflineTokenManager::from_env(
+                http.clone(),
+                realm,
+                client_id,
+                "PROVENA_OFFLINE_TOKEN",
+            )?)
+        }
+    };
+    Ok(ProvenaClient::with_http_client(config, auth, http)?)
+}
+
+/// The mock deployment: canned answers for the calls above.
+async fn demo_deployment() -> Result<MockProvena, Box<dyn Error>> {
+    use provena_client::mock::{registry::MockServerExt as _, search::MockServerExt as _};
+
+    let mock = MockProvena::start().await;
+    let server = mock.server();
+    // `GET /` is shared by every service, so one mock answers all seven.
+    server.mock(|when, then| {
+        when.method("GET").path("/");
+        then.status(200)
+            .json_body(json!({"message": "Health check successful."}));
+    });
+    let results = serde_json::from_value(json!({
+        "status": {"success": true, "details": "2 results"},
+        "results": [{"id": "10378.1/1000010", "score": 0.93}, {"id": "10378.1/1000023", "score": 0.71}]
+    }))?;
+    server.search_entity_registry(|when, then| {
+        when.query("soil moisture");
+        then.ok(&results);
+    });
+    let organisation = serde_json::from_value(json!({
+        "status": {"success": true, "details": "fetched"},
+        "item": {
+            "id": "10378.1/1000001", "display_name": "Example Research Organisation", "name": "Example Research Organisation",
+            "ror": "https://ror.org/000000000", "owner_username": "admin", "created_timestamp": 1700000000,
+            "updated_timestamp": 1700000000, "record_type": "COMPLETE_ITEM", "history": [],
+            "item_category": "AGENT", "item_subtype": "ORGANISATION"
+        },
+        "roles": ["metadata-read"], "locked": false, "item_is_seed": false
+    }))?;
+    server.fetch_agent_organisation(|when, then| {
+        when.id("10378.1/1000001");
+        then.ok(&organisation);
+    });
+    let datasets = serde_json::from_value(json!({
+        "status": {"success": true, "details": "listed"},
+        "items": [], "total_item_count": 0, "complete_item_count": 0, "seed_item_count": 0,
+        "unparsable_item_count": 0, "not_authorised_count": 0
+    }))?;
+    // Both the data store and the registry have a `list` operation.
+    provena_client::mock::datastore::MockServerExt::list(server, |_, then| {
+        then.ok(&datasets);
+    });
+    Ok(mock)
+}

@@ -1,0 +1,56 @@
+//! Values the client does not know yet (a new job type, a new status) decode
+//! as explicit unknown variants instead of failing the whole response.
+
+mod common;
+
+use common::deployment::MockDeployment;
+use common::recorder::Reply;
+use provena_client::raw::job::types::{JobStatus, JobStatusKnown, JobType, JobTypeKnown};
+use serde_json::json;
+
+fn job(session_id: &str, job_type: &str, status: &str) -> serde_json::Value {
+    json!({
+        "session_id": session_id, "created_timestamp": 1700000000, "username": "ana",
+        "payload": {}, "job_type": job_type, "job_sub_type": "MODEL_RUN_PROV_LODGE",
+        "status": status, "batch_id": null, "info": null, "result": null
+    })
+}
+
+#[tokio::test]
+async fn a_job_page_with_an_unknown_job_type_decodes_and_shows_it() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("job").push(Reply::json(
+        200,
+        &json!({"jobs": [
+            job("s-1", "PROV_LODGE", "SUCCEEDED"),
+            job("s-2", "QUANTUM_ANNEAL", "TELEPORTED"),
+        ], "pagination_key": null}),
+    ));
+    let request = serde_json::from_value(json!({})).expect("empty list request");
+
+    let page = deployment
+        .client()
+        .job_api()
+        .list_jobs(&request)
+        .await
+        .expect("page decodes");
+
+    let jobs = page.jobs;
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[0].job_type, JobType::Known(JobTypeKnown::ProvLodge));
+    assert_eq!(jobs[0].status, JobStatus::Known(JobStatusKnown::Succeeded));
+    assert_eq!(jobs[1].job_type, JobType::Unknown("QUANTUM_ANNEAL".into()));
+    assert_eq!(jobs[1].status.known(), None);
+    assert_eq!(jobs[1].status.to_string(), "TELEPORTED");
+}
+
+#[test]
+fn known_values_serialise_to_their_wire_strings() {
+    let status = JobStatus::Known(JobStatusKnown::InProgress);
+    assert_eq!(serde_json::to_value(&status).unwrap(), json!("IN_PROGRESS"));
+    assert_eq!(status.to_string(), "IN_PROGRESS");
+    assert_eq!(
+        serde_json::to_value(JobStatus::Unknown("NEW".into())).unwrap(),
+        json!("NEW")
+    );
+}

@@ -1,6 +1,7 @@
 //! Shared test helpers.
 #![allow(dead_code)]
 
+pub mod cases;
 pub mod deployment;
 pub mod keycloak;
 pub mod recorder;

@@ -7,7 +7,7 @@
 //! document (including the hand-written ones), which the library uses to
 //! classify errors and retries and which the tests use to check coverage.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -288,11 +288,12 @@ fn remove_handwritten(document: &mut Value) {
     });
 }
 
-/// Names of the `pub async fn`s progenitor put on `Client`: read from the
-/// generated code itself, so that the coverage test checks what was generated
-/// rather than what the document says.
-fn client_methods(file: &syn::File) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
+/// The `pub async fn`s progenitor put on `Client`, with the type their success
+/// response decodes into (`None` for byte streams and empty bodies). Read from
+/// the generated code itself, so that the coverage test checks what was
+/// generated rather than what the document says.
+fn client_methods(file: &syn::File) -> BTreeMap<String, Option<String>> {
+    let mut methods = BTreeMap::new();
     for item in &file.items {
         let syn::Item::Impl(block) = item else {
             continue;
@@ -311,14 +312,43 @@ fn client_methods(file: &syn::File) -> BTreeSet<String> {
                 && function.sig.asyncness.is_some()
                 && matches!(function.vis, syn::Visibility::Public(_))
             {
-                names.insert(function.sig.ident.to_string());
+                methods.insert(
+                    function.sig.ident.to_string(),
+                    success_type(&function.sig.output),
+                );
             }
         }
     }
-    names
+    methods
 }
 
-fn operations_table(rows: &[OperationRow], methods: &BTreeSet<String>) -> String {
+/// `T` in `Result<ResponseValue<T>, Error<E>>`, unless it is not JSON.
+fn success_type(output: &syn::ReturnType) -> Option<String> {
+    use quote::ToTokens;
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let result = first_generic(ty)?;
+    let inner = first_generic(result)?;
+    let text = inner.to_token_stream().to_string();
+    (text != "ByteStream" && text != "()").then_some(text)
+}
+
+fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments else {
+        return None;
+    };
+    arguments.args.iter().find_map(|argument| match argument {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+fn operations_table(rows: &[OperationRow], methods: &BTreeMap<String, Option<String>>) -> String {
     let mut out = String::from(
         "/// Every operation of this service's document, generated or hand-written.\n\
          pub const OPERATIONS: &[crate::raw::Operation] = &[\n",
@@ -336,9 +366,24 @@ fn operations_table(rows: &[OperationRow], methods: &BTreeSet<String>) -> String
         ));
     }
     out.push_str("];\n\n/// Names of the methods progenitor generated on `Client`.\npub const GENERATED_METHODS: &[&str] = &[\n");
-    for name in methods {
+    for name in methods.keys() {
         out.push_str(&format!("    {name:?},\n"));
     }
-    out.push_str("];\n");
+    out.push_str("];\n\n");
+    out.push_str(
+        "/// Decodes `body` as the success response of `operation_id`, exactly as the\n\
+         /// generated method would; `None` for an unknown operation or one whose\n\
+         /// response is not JSON. For fuzzing and property tests of the decoders.\n\
+         pub fn decode_success(operation_id: &str, body: &[u8]) -> Option<Result<(), serde_json::Error>> {\n\
+         \x20   match operation_id {\n",
+    );
+    for (name, ty) in methods {
+        if let Some(ty) = ty {
+            out.push_str(&format!(
+                "        {name:?} => Some(serde_json::from_slice::<{ty}>(body).map(drop)),\n"
+            ));
+        }
+    }
+    out.push_str("        _ => None,\n    }\n}\n");
     out
 }

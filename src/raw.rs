@@ -9,7 +9,9 @@
 //!
 //! Each module also carries `OPERATIONS`, a table of every operation of its
 //! document (including the hand-written ones), and `GENERATED_METHODS`, the
-//! names of the methods progenitor produced.
+//! names of the methods progenitor produced, and `decode_success`, which decodes
+//! a body as an operation's success response exactly as its method does (for
+//! fuzzing and property tests of the decoders).
 
 /// One operation of a vendored document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

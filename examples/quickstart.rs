@@ -10,31 +10,18 @@
 //! cargo run --example quickstart
 //! ```
 
-use std::error::Error;
-use std::sync::Arc;
+mod common;
 
-use provena_client::auth::{AuthManager, OfflineTokenManager, StaticToken};
+use std::error::Error;
+
+use httpmock::MockServer;
 use provena_client::clients::registry::Organisation;
-use provena_client::mock::MockProvena;
-use provena_client::{Config, ProvenaClient};
 use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let (client, _mock) = match std::env::var("PROVENA_DOMAIN") {
-        Ok(domain) => {
-            println!("Talking to the deployment at {domain}");
-            (live_client()?, None)
-        }
-        Err(_) => {
-            let mock = demo_deployment().await?;
-            println!(
-                "PROVENA_DOMAIN is not set: talking to an in-process mock at {}",
-                mock.server().base_url()
-            );
-            (mock.client(), Some(mock))
-        }
-    };
+    let connection = common::connect(demo_deployment).await?;
+    let client = &connection.client;
 
     println!("\nHealth checks");
     let checks = [
@@ -90,53 +77,25 @@ async fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// A client for the deployment named by the environment.
-fn live_client() -> Result<ProvenaClient, Box<dyn Error>> {
-    let config = Config::from_env()?;
-    let http = provena_client::build_http_client(&config)?;
-    let auth: Arc<dyn AuthManager> = match std::env::var("PROVENA_TOKEN") {
-        Ok(token) => StaticToken::shared(token),
-        Err(_) => {
-            let realm = config
-                .keycloak_realm()
-                .ok_or("set PROVENA_REALM or PROVENA_KEYCLOAK_URL")?
-                .clone();
-            let client_id = config
-                .client_id()
-                .ok_or("set PROVENA_CLIENT_ID")?
-                .to_string();
-            Arc::new(OfflineTokenManager::from_env(
-                http.clone(),
-                realm,
-                client_id,
-                "PROVENA_OFFLINE_TOKEN",
-            )?)
-        }
-    };
-    Ok(ProvenaClient::with_http_client(config, auth, http)?)
-}
-
 /// The mock deployment: canned answers for the calls above.
-async fn demo_deployment() -> Result<MockProvena, Box<dyn Error>> {
+fn demo_deployment(server: &MockServer) {
     use provena_client::mock::{registry::MockServerExt as _, search::MockServerExt as _};
 
-    let mock = MockProvena::start().await;
-    let server = mock.server();
     // `GET /` is shared by every service, so one mock answers all seven.
     server.mock(|when, then| {
         when.method("GET").path("/");
         then.status(200)
             .json_body(json!({"message": "Health check successful."}));
     });
-    let results = serde_json::from_value(json!({
+    let results = typed(json!({
         "status": {"success": true, "details": "2 results"},
         "results": [{"id": "10378.1/1000010", "score": 0.93}, {"id": "10378.1/1000023", "score": 0.71}]
-    }))?;
+    }));
     server.search_entity_registry(|when, then| {
         when.query("soil moisture");
         then.ok(&results);
     });
-    let organisation = serde_json::from_value(json!({
+    let organisation = typed(json!({
         "status": {"success": true, "details": "fetched"},
         "item": {
             "id": "10378.1/1000001", "display_name": "Example Research Organisation", "name": "Example Research Organisation",
@@ -145,19 +104,23 @@ async fn demo_deployment() -> Result<MockProvena, Box<dyn Error>> {
             "item_category": "AGENT", "item_subtype": "ORGANISATION"
         },
         "roles": ["metadata-read"], "locked": false, "item_is_seed": false
-    }))?;
+    }));
     server.fetch_agent_organisation(|when, then| {
         when.id("10378.1/1000001");
         then.ok(&organisation);
     });
-    let datasets = serde_json::from_value(json!({
+    let datasets = typed(json!({
         "status": {"success": true, "details": "listed"},
         "items": [], "total_item_count": 0, "complete_item_count": 0, "seed_item_count": 0,
         "unparsable_item_count": 0, "not_authorised_count": 0
-    }))?;
+    }));
     // Both the data store and the registry have a `list` operation.
     provena_client::mock::datastore::MockServerExt::list(server, |_, then| {
         then.ok(&datasets);
     });
-    Ok(mock)
+}
+
+/// A canned answer as the generated type the mock expects.
+fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
+    serde_json::from_value(value).expect("the canned answers match the schemas")
 }

@@ -3,16 +3,16 @@
 //! Generated clients hand each request to [`Transport`] through progenitor's
 //! hooks (see [`crate::raw`]):
 //!
-//! 1. [`Transport::authorize`] puts `Authorization: Bearer <token>` on it
+//! 1. `Transport::authorize` puts `Authorization: Bearer <token>` on it
 //!    (marked sensitive, so it never shows in debug output);
-//! 2. [`Transport::execute`] sends it, retrying by the rules of
+//! 2. `Transport::execute` sends it, retrying by the rules of
 //!    [`crate::retry`], refreshing the token once on a 401;
 //! 3. still in `execute`, an unsuccessful status, an oversized body or a 200
 //!    whose body says `status.success == false` becomes a typed
-//!    [`Error`](crate::Error), left for the facade's [`call`] to return.
+//!    [`Error`], left for the facade's `call` to return.
 //!
 //! Progenitor's hooks can only return `reqwest` results, so typed errors travel
-//! to the facade through a task-local slot that [`call`] opens around each
+//! to the facade through a task-local slot that `call` opens around each
 //! operation. Users of the raw layer (no slot) get progenitor's own errors.
 
 use std::cell::RefCell;
@@ -392,7 +392,7 @@ pub(crate) async fn call<T, E>(
     }
 }
 
-/// Like [`call`] for hand-written requests (multipart upload): sends through
+/// Like `call` for hand-written requests (multipart upload): sends through
 /// the same retry and inspection path, then decodes JSON.
 pub(crate) async fn call_manual<T: serde::de::DeserializeOwned>(
     transport: &Transport,

@@ -2,7 +2,7 @@
 //! method names of the Python client's L2 layer.
 //!
 //! Each method forwards to one generated method of [`crate::raw`] through
-//! [`crate::transport::call`], which returns the decoded body or a typed
+//! `transport::call`, which returns the decoded body or a typed
 //! [`crate::Error`]. Methods the Python client documents keep its names
 //! (`fetch_dataset`, `explore_upstream`, ...); every other operation of the
 //! services is here too, named after its `operationId`.

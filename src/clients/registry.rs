@@ -12,10 +12,15 @@
 //!
 //! ```no_run
 //! use provena_client::clients::registry::{Organisation, Model};
+//! use provena_client::raw::registry::types::OrganisationFetchResponseItem as Item;
 //! # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
 //! let registry = client.registry();
 //! let org = registry.fetch_item::<Organisation>("10378.1/1", None).await?;
-//! println!("{:?}", org.item.map(|item| item.display_name));
+//! match org.item {
+//!     Some(Item::ItemOrganisation(item)) => println!("{}", item.display_name),
+//!     Some(Item::SeededItem(seed)) => println!("{} is only reserved so far", seed.id),
+//!     None => println!("not visible"),
+//! }
 //! let seeded = registry.seed_item::<Model>().await?;
 //! # let _ = seeded;
 //! # Ok(()) }

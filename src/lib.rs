@@ -53,6 +53,7 @@ pub use client::{ProvenaClient, build_http_client, install_crypto_provider};
 pub use config::{Config, ConfigBuilder};
 pub use error::{Error, FieldError, OperationName, Result};
 pub use progenitor_client::ByteStream;
+pub use transport::with_timeout;
 
 // The README's code blocks are compiled as doctests, so that they stay true.
 #[cfg(doctest)]

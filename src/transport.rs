@@ -33,6 +33,27 @@ use crate::retry::{self, RetryClass, RetryPolicy};
 tokio::task_local! {
     /// The typed error of the operation in progress, if the transport found one.
     static CALL_ERROR: RefCell<Option<Error>>;
+    /// A request timeout that replaces the configured one, see [`with_timeout`].
+    static TIMEOUT_OVERRIDE: std::time::Duration;
+}
+
+/// Runs `future` with every request it makes allowed `timeout` instead of the
+/// configured request timeout: for the one call that needs longer (a large
+/// download) or must fail faster.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
+/// let csv = provena_client::with_timeout(
+///     Duration::from_secs(600),
+///     client.prov().regenerate_csv_from_model_run_batch("batch-1"),
+/// )
+/// .await?;
+/// # let _ = csv;
+/// # Ok(()) }
+/// ```
+pub async fn with_timeout<F: Future>(timeout: std::time::Duration, future: F) -> F::Output {
+    TIMEOUT_OVERRIDE.scope(timeout, future).await
 }
 
 /// State shared by every service client of one [`crate::ProvenaClient`].
@@ -177,6 +198,10 @@ impl Transport {
         request: reqwest::Request,
         info: &progenitor_client::OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        let mut request = request;
+        if let Ok(timeout) = TIMEOUT_OVERRIDE.try_with(|timeout| *timeout) {
+            *request.timeout_mut() = Some(timeout);
+        }
         let span = tracing::info_span!(
             "provena.request",
             service = self.service,

@@ -373,6 +373,30 @@ async fn a_silent_server_times_out_within_the_bound() {
 }
 
 #[tokio::test]
+async fn a_per_call_timeout_overrides_the_configured_one() {
+    let deployment = MockDeployment::start().await;
+    let prov = deployment.service("prov");
+    prov.set_fallback(Reply::raw(200, "text/csv", "a,b\n").delayed(Duration::from_millis(600)));
+    let client = deployment.client_with(
+        deployment
+            .config_builder()
+            .request_timeout(Duration::from_millis(200))
+            .retry(RetryPolicy::disabled()),
+    );
+
+    let short = client.prov().generate_csv_template("t").await.unwrap_err();
+    assert!(matches!(short, Error::Timeout { .. }), "{short:?}");
+
+    let csv = provena_client::with_timeout(
+        Duration::from_secs(5),
+        client.prov().generate_csv_template("t"),
+    )
+    .await
+    .expect("the longer per-call timeout lets the slow answer arrive");
+    assert_eq!(&csv[..], b"a,b\n");
+}
+
+#[tokio::test]
 async fn timeouts_of_safe_operations_are_retried() {
     let deployment = MockDeployment::start().await;
     let search = deployment.service("search");

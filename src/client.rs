@@ -154,6 +154,33 @@ impl ProvenaClient {
         })
     }
 
+    /// A client that exchanges `offline_token` for access tokens at the
+    /// configured Keycloak realm with the configured client id (see
+    /// [`crate::auth::OfflineTokenManager`]).
+    pub fn with_offline_token(
+        config: Config,
+        offline_token: impl Into<String>,
+    ) -> Result<Self, Error> {
+        let http = build_http_client(&config)?;
+        let (realm, client_id) = keycloak_settings(&config)?;
+        let auth =
+            crate::auth::OfflineTokenManager::new(http.clone(), realm, client_id, offline_token)
+                .map_err(Error::AuthSetup)?;
+        Self::with_http_client(config, Arc::new(auth), http)
+    }
+
+    /// A client that logs the user in interactively with the device flow at the
+    /// first call (printing the verification URL and code to stderr), caching
+    /// the login under the user's cache directory (see
+    /// [`crate::auth::DeviceFlowManager`]).
+    pub fn with_device_login(config: Config) -> Result<Self, Error> {
+        let http = build_http_client(&config)?;
+        let (realm, client_id) = keycloak_settings(&config)?;
+        let auth = crate::auth::DeviceFlowManager::new(http.clone(), realm, client_id)
+            .map_err(Error::AuthSetup)?;
+        Self::with_http_client(config, Arc::new(auth), http)
+    }
+
     /// The configuration the client was built from.
     pub fn config(&self) -> &Config {
         &self.inner.config
@@ -210,6 +237,17 @@ impl ProvenaClient {
     pub fn id_service(&self) -> &crate::clients::id_service::IdServiceClient {
         &self.inner.id_service
     }
+}
+
+fn keycloak_settings(config: &Config) -> Result<(url::Url, String), Error> {
+    let realm = config.keycloak_realm().cloned().ok_or_else(|| {
+        Error::Config("no Keycloak realm: set a domain and realm, or a realm URL".into())
+    })?;
+    let client_id = config
+        .client_id()
+        .ok_or_else(|| Error::Config("no Keycloak client id configured".into()))?
+        .to_string();
+    Ok((realm, client_id))
 }
 
 /// The pooled HTTP client: rustls with the ring provider, the configured

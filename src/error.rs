@@ -166,6 +166,10 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// An auth manager could not be set up (unusable realm URL, missing
+    /// offline token, ...).
+    #[error("authentication setup failed: {0}")]
+    AuthSetup(#[source] AuthError),
     /// The client could not be built from its configuration.
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -189,7 +193,7 @@ impl Error {
             | Error::InvalidInput { operation, .. }
             | Error::Auth { operation, .. }
             | Error::Transport { operation, .. } => Some(*operation),
-            Error::Config(_) => None,
+            Error::Config(_) | Error::AuthSetup(_) => None,
         }
     }
 

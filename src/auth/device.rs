@@ -429,25 +429,11 @@ impl Renew for DeviceFlowManager {
             }
             return self.device_login(state).await;
         };
-        match keycloak::refresh_grant(&self.http, &self.realm, refresh.expose_secret()).await {
-            Ok(tokens) => {
-                state.apply(tokens);
-                self.save(state).await;
-                Ok(())
-            }
-            Err(AuthError::LoginRequired {
-                endpoint,
-                description,
-            }) => {
-                state.access = None;
-                state.rejected = Some(description.clone());
-                Err(AuthError::LoginRequired {
-                    endpoint,
-                    description,
-                })
-            }
-            Err(e) => Err(e),
-        }
+        state.settle_refresh(
+            keycloak::refresh_grant(&self.http, &self.realm, refresh.expose_secret()).await,
+        )?;
+        self.save(state).await;
+        Ok(())
     }
 }
 

@@ -52,6 +52,33 @@ impl TokenState {
         }
         self.rejected = None;
     }
+
+    /// Takes in the outcome of a refresh grant: stores new tokens, or, when
+    /// Keycloak rejected the refresh token, forgets the access token and
+    /// remembers the rejection so later calls fail without a request.
+    pub(crate) fn settle_refresh(
+        &mut self,
+        outcome: Result<TokenResponse, AuthError>,
+    ) -> Result<(), AuthError> {
+        match outcome {
+            Ok(tokens) => {
+                self.apply(tokens);
+                Ok(())
+            }
+            Err(AuthError::LoginRequired {
+                endpoint,
+                description,
+            }) => {
+                self.access = None;
+                self.rejected = Some(description.clone());
+                Err(AuthError::LoginRequired {
+                    endpoint,
+                    description,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// The lock and generation counter behind single flight.

@@ -192,24 +192,9 @@ impl Renew for OfflineTokenManager {
         let Some(refresh) = state.refresh.as_ref() else {
             return Err(AuthError::Unavailable("no offline token".into()));
         };
-        match keycloak::refresh_grant(&self.http, &self.realm, refresh.expose_secret()).await {
-            Ok(tokens) => {
-                state.apply(tokens);
-                Ok(())
-            }
-            Err(AuthError::LoginRequired {
-                endpoint,
-                description,
-            }) => {
-                state.access = None;
-                state.rejected = Some(description.clone());
-                Err(AuthError::LoginRequired {
-                    endpoint,
-                    description,
-                })
-            }
-            Err(e) => Err(e),
-        }
+        state.settle_refresh(
+            keycloak::refresh_grant(&self.http, &self.realm, refresh.expose_secret()).await,
+        )
     }
 }
 

@@ -17,14 +17,7 @@ pub struct AuthClient {
 }
 
 impl AuthClient {
-    pub(crate) fn new(raw: Raw) -> Self {
-        Self { raw }
-    }
-
-    /// The generated client underneath.
-    pub fn raw(&self) -> &Raw {
-        &self.raw
-    }
+    crate::clients::raw_access!();
 
     /// Operations reserved to auth-service administrators.
     pub fn admin(&self) -> AuthAdminClient<'_> {

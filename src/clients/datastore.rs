@@ -17,14 +17,7 @@ pub struct DatastoreClient {
 }
 
 impl DatastoreClient {
-    pub(crate) fn new(raw: Raw) -> Self {
-        Self { raw }
-    }
-
-    /// The generated client underneath.
-    pub fn raw(&self) -> &Raw {
-        &self.raw
-    }
+    crate::clients::raw_access!();
 
     /// The release review workflow: `client.datastore().review()`.
     pub fn review(&self) -> DatasetReviewClient<'_> {

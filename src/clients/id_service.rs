@@ -16,14 +16,7 @@ pub struct IdServiceClient {
 }
 
 impl IdServiceClient {
-    pub(crate) fn new(raw: Raw) -> Self {
-        Self { raw }
-    }
-
-    /// The generated client underneath.
-    pub fn raw(&self) -> &Raw {
-        &self.raw
-    }
+    crate::clients::raw_access!();
 
     crate::clients::common_operations!();
 

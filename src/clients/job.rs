@@ -17,14 +17,7 @@ pub struct JobApiClient {
 }
 
 impl JobApiClient {
-    pub(crate) fn new(raw: Raw) -> Self {
-        Self { raw }
-    }
-
-    /// The generated client underneath.
-    pub fn raw(&self) -> &Raw {
-        &self.raw
-    }
+    crate::clients::raw_access!();
 
     /// Operations reserved to job-service administrators.
     pub fn admin(&self) -> JobApiAdminClient<'_> {

@@ -43,6 +43,23 @@ macro_rules! forward {
 #[allow(unused_imports)]
 pub(crate) use forward;
 
+/// The constructor and raw accessor every service client has.
+#[allow(unused_macros)]
+macro_rules! raw_access {
+    () => {
+        pub(crate) fn new(raw: Raw) -> Self {
+            Self { raw }
+        }
+
+        /// The generated client underneath, for power users.
+        pub fn raw(&self) -> &Raw {
+            &self.raw
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use raw_access;
+
 /// The operations every Provena service serves: health check, the config
 /// file, and the four access checks.
 #[allow(unused_macros)]

@@ -66,14 +66,7 @@ impl From<&Path> for CsvUpload {
 }
 
 impl ProvClient {
-    pub(crate) fn new(raw: Raw) -> Self {
-        Self { raw }
-    }
-
-    /// The generated client underneath.
-    pub fn raw(&self) -> &Raw {
-        &self.raw
-    }
+    crate::clients::raw_access!();
 
     /// Operations reserved to provenance-service administrators.
     pub fn admin(&self) -> ProvAdminClient<'_> {

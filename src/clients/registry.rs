@@ -444,14 +444,7 @@ pub struct RegistryClient {
 }
 
 impl RegistryClient {
-    pub(crate) fn new(raw: Raw) -> Self {
-        Self { raw }
-    }
-
-    /// The generated client underneath.
-    pub fn raw(&self) -> &Raw {
-        &self.raw
-    }
+    crate::clients::raw_access!();
 
     /// Operations reserved to registry administrators.
     pub fn admin(&self) -> RegistryAdminClient<'_> {

@@ -18,14 +18,7 @@ pub struct SearchClient {
 }
 
 impl SearchClient {
-    pub(crate) fn new(raw: Raw) -> Self {
-        Self { raw }
-    }
-
-    /// The generated client underneath, for operations used in unusual ways.
-    pub fn raw(&self) -> &Raw {
-        &self.raw
-    }
+    crate::clients::raw_access!();
 
     crate::clients::common_operations!();
 

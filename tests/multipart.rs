@@ -1,0 +1,115 @@
+//! The hand-written multipart upload (`convert_model_runs_csv`): bytes, a
+//! file path and an async reader all arrive as the `csv_file` part.
+
+mod common;
+
+use common::deployment::MockDeployment;
+use common::recorder::Reply;
+use provena_client::Error;
+use provena_client::clients::prov::CsvUpload;
+use serde_json::json;
+
+const CSV: &str = "display_name,description\nrun one,first\nrun two,second\n";
+
+fn converted() -> Reply {
+    Reply::json(
+        200,
+        &json!({"status": {"success": true, "details": "ok"}, "new_records": []}),
+    )
+}
+
+/// The `csv_file` part's content, from a recorded multipart body.
+fn csv_part(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let start = text.find("name=\"csv_file\"").expect("a csv_file part");
+    let content = &text[start..];
+    let content = &content[content.find("\r\n\r\n").expect("part headers end") + 4..];
+    content[..content.find("\r\n--").expect("part end")].to_string()
+}
+
+#[tokio::test]
+async fn a_file_path_is_uploaded_as_text_csv() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("prov").push(converted());
+    let dir = std::env::temp_dir().join(format!("provena-multipart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("runs.csv");
+    std::fs::write(&path, CSV).unwrap();
+
+    deployment
+        .client()
+        .prov()
+        .convert_model_runs_to_csv(path.as_path())
+        .await
+        .expect("converted");
+
+    let request = &deployment.service("prov").requests()[0];
+    assert_eq!(request.path, "/bulk/convert_model_runs/csv");
+    assert!(
+        request
+            .header("content-type")
+            .unwrap()
+            .starts_with("multipart/form-data; boundary=")
+    );
+    assert!(String::from_utf8_lossy(&request.body).contains("Content-Type: text/csv"));
+    assert_eq!(csv_part(&request.body), CSV);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn an_async_reader_is_streamed_as_the_csv_part() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("prov").push(converted());
+    let reader = std::io::Cursor::new(CSV.as_bytes().to_vec());
+
+    deployment
+        .client()
+        .prov()
+        .convert_model_runs_to_csv(CsvUpload::reader(reader))
+        .await
+        .expect("converted");
+
+    let request = &deployment.service("prov").requests()[0];
+    assert_eq!(csv_part(&request.body), CSV);
+    assert!(request.header("authorization").is_some());
+}
+
+#[tokio::test]
+async fn a_missing_file_is_invalid_input_and_nothing_is_sent() {
+    let deployment = MockDeployment::start().await;
+    let missing = std::path::Path::new("/nonexistent/provena/runs.csv");
+
+    let error = deployment
+        .client()
+        .prov()
+        .convert_model_runs_to_csv(missing)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&error, Error::InvalidInput { message, .. } if message.contains("/nonexistent/provena/runs.csv")),
+        "{error:?}"
+    );
+    assert_eq!(deployment.service("prov").hits(), 0);
+}
+
+#[tokio::test]
+async fn a_rejected_conversion_reports_the_servers_details() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("prov").push(Reply::json(
+        200,
+        &json!({"status": {"success": false, "details": "row 2: unknown dataset"}}),
+    ));
+
+    let error = deployment
+        .client()
+        .prov()
+        .convert_model_runs_to_csv(CSV.as_bytes().to_vec())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&error, Error::Rejected { details, .. } if details == "row 2: unknown dataset"),
+        "{error:?}"
+    );
+}

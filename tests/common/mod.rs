@@ -4,5 +4,6 @@
 pub mod cases;
 pub mod deployment;
 pub mod keycloak;
+pub mod prism;
 pub mod recorder;
 pub mod specs;

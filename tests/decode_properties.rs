@@ -213,6 +213,7 @@ impl Tally {
     fn report(self, check: &str, operations: usize) {
         let strict = match self.must_fail {
             0 => String::new(),
+            n if n == self.cases => " (all must be errors)".to_string(),
             n => format!(" ({n} must be errors, the rest only must not panic)"),
         };
         println!(

@@ -42,7 +42,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let operations = operations();
-    let (operation, decode) = operations[usize::from(u16::from_be_bytes([*high, *low])) % operations.len()];
+    let (operation, decode) =
+        operations[usize::from(u16::from_be_bytes([*high, *low])) % operations.len()];
     if operation.handwritten {
         // The one hand-written operation (prov convert_model_runs_csv): the
         // facade decodes its response into this type itself.

@@ -5,7 +5,7 @@
 //!
 //! ```json
 //! {"oneOf": [{"title": "Known", "allOf": [{"$ref": "#/components/schemas/XKnown"}]},
-//!            {"title": "Unknown", "type": "string"}]}
+//!            {"title": "Unknown", "type": "string", "not": {"enum": [..the values..]}}]}
 //! ```
 //!
 //! which typify generates as an untagged `enum X { Known(XKnown), Unknown(String) }`
@@ -13,7 +13,10 @@
 //! `Known`). `oneOf` rather than the more exact `anyOf` because typify 0.8
 //! turns an `anyOf` whose members overlap (every known value is also a
 //! string) into a struct of flattened `Option`s, whose decoding never fails
-//! and whose enum-typed defaults (`"default": "DATASET"`) it rejects.
+//! and whose enum-typed defaults (`"default": "DATASET"`) it rejects. The
+//! `not` keeps the two branches exclusive, as `oneOf` demands: without it a
+//! known value matches both, and a validating server or mock (Prism) rejects
+//! it. typify ignores the `not`, so the generated enum is unchanged.
 //! Single-value enums are discriminator literals and stay closed.
 //!
 //! Runs after the overlays, so overlay enums are covered too.
@@ -36,11 +39,11 @@ fn is_open_candidate(s: &Value) -> bool {
             .is_some_and(|e| e.len() >= 2 && e.iter().all(Value::is_string))
 }
 
-/// The wrapper that replaces `name`.
-pub fn wrapper(name: &str) -> Value {
+/// The wrapper that replaces `name`, whose known values are `values`.
+pub fn wrapper(name: &str, values: &Value) -> Value {
     json!({"oneOf": [
         {"title": "Known", "allOf": [{"$ref": format!("{PREFIX}{name}{KNOWN}")}]},
-        {"title": "Unknown", "type": "string"}
+        {"title": "Unknown", "type": "string", "not": {"enum": values}}
     ]})
 }
 
@@ -49,12 +52,13 @@ pub fn wrapper(name: &str) -> Value {
 pub fn open_enum_of<'a>(name: &'a str, schemas: &Map<String, Value>) -> Option<&'a str> {
     let base = name.strip_suffix(KNOWN)?;
     let outer = schemas.get(base)?;
+    let values = schemas.get(name)?.get("enum")?;
     let mut bare = outer.clone();
     if let Some(m) = bare.as_object_mut() {
         m.remove("nullable");
         m.remove("default");
     }
-    (bare == wrapper(base)).then_some(base)
+    (bare == wrapper(base, values)).then_some(base)
 }
 
 pub fn apply(doc: &mut Value, _ctx: &RuleCtx<'_>) -> Result<RuleOutput> {
@@ -82,7 +86,8 @@ pub fn apply(doc: &mut Value, _ctx: &RuleCtx<'_>) -> Result<RuleOutput> {
         let Some(Value::Object(mut closed)) = schemas.remove(&name) else {
             continue;
         };
-        let mut outer = wrapper(&name);
+        let values = closed.get("enum").cloned().unwrap_or_else(|| json!([]));
+        let mut outer = wrapper(&name, &values);
         // A null or a default describes the field, not the value set: they
         // stay on the outer schema (typify reads them there).
         for key in ["nullable", "default"] {
@@ -120,7 +125,7 @@ mod tests {
             s["JobStatus"],
             json!({"oneOf": [
                 {"title": "Known", "allOf": [{"$ref": "#/components/schemas/JobStatusKnown"}]},
-                {"title": "Unknown", "type": "string"}
+                {"title": "Unknown", "type": "string", "not": {"enum": ["PENDING", "FAILED"]}}
             ]})
         );
         assert_eq!(

@@ -78,6 +78,7 @@ fn generate(service: &ServiceInfo, spec_path: &Path, out_dir: &Path) -> Result<(
 
     let rows = operation_rows(&document);
     remove_handwritten(&mut document);
+    close_open_enum_unions(&mut document);
 
     let spec: openapiv3::OpenAPI = serde_json::from_value(document)
         .map_err(|e| format!("{}: not an OpenAPI 3.0 document: {e}", spec_path.display()))?;
@@ -271,6 +272,38 @@ fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
         }
     }
     schema
+}
+
+/// The sync tool writes an open enum `X` as `anyOf: [{title: Known, ..},
+/// {title: Unknown, type: string}]`, which is what the server accepts. typify
+/// would turn that overlapping `anyOf` into a struct of optional fields; as a
+/// `oneOf` it becomes `enum X { Known(XKnown), Unknown(String) }`, tried in
+/// order, which is the decoding wanted.
+fn close_open_enum_unions(document: &mut Value) {
+    let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for schema in schemas.values_mut() {
+        let Some(object) = schema.as_object_mut() else {
+            continue;
+        };
+        let is_open_enum = object
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .is_some_and(|branches| {
+                let titles: Vec<_> = branches
+                    .iter()
+                    .map(|b| b.get("title").and_then(Value::as_str))
+                    .collect();
+                titles == [Some("Known"), Some("Unknown")]
+            });
+        if is_open_enum && let Some(branches) = object.remove("anyOf") {
+            object.insert("oneOf".to_string(), branches);
+        }
+    }
 }
 
 fn remove_handwritten(document: &mut Value) {

@@ -334,11 +334,11 @@ fn accepted(document: &Value, schema: &Value) -> Option<u8> {
     Some(kinds)
 }
 
-/// `oneOf: [Known(enum), Unknown(string)]`, the sync tool's open enum.
+/// `anyOf: [Known(enum), Unknown(string)]`, the sync tool's open enum.
 fn is_open_enum(document: &Value, schema: &Value) -> bool {
     let schema = resolve(document, schema).schema;
     schema
-        .get("oneOf")
+        .get("anyOf")
         .and_then(Value::as_array)
         .is_some_and(|branches| {
             branches.iter().any(|branch| {

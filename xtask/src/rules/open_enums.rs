@@ -4,19 +4,18 @@
 //! and `X` becomes "a known value, or any other string":
 //!
 //! ```json
-//! {"oneOf": [{"title": "Known", "allOf": [{"$ref": "#/components/schemas/XKnown"}]},
-//!            {"title": "Unknown", "type": "string", "not": {"enum": [..the values..]}}]}
+//! {"anyOf": [{"title": "Known", "allOf": [{"$ref": "#/components/schemas/XKnown"}]},
+//!            {"title": "Unknown", "type": "string"}]}
 //! ```
 //!
-//! which typify generates as an untagged `enum X { Known(XKnown), Unknown(String) }`
-//! (variants named by the titles, tried in order, so a known value decodes as
-//! `Known`). `oneOf` rather than the more exact `anyOf` because typify 0.8
-//! turns an `anyOf` whose members overlap (every known value is also a
-//! string) into a struct of flattened `Option`s, whose decoding never fails
-//! and whose enum-typed defaults (`"default": "DATASET"`) it rejects. The
-//! `not` keeps the two branches exclusive, as `oneOf` demands: without it a
-//! known value matches both, and a validating server or mock (Prism) rejects
-//! it. typify ignores the `not`, so the generated enum is unchanged.
+//! `anyOf` says exactly that, so validating servers and mocks (Prism) accept
+//! known values and generate strings for it. typify 0.8 would turn such an
+//! overlapping `anyOf` into a struct of flattened `Option`s, so `build.rs`
+//! hands it to progenitor as a `oneOf`, which typify generates as the untagged
+//! `enum X { Known(XKnown), Unknown(String) }` (variants named by the titles,
+//! tried in order, so a known value decodes as `Known`). (A `oneOf` in the
+//! document itself would be wrong: a known value matches both branches. An
+//! exclusive `not` on the Unknown branch makes Prism's generator emit numbers.)
 //! Single-value enums are discriminator literals and stay closed.
 //!
 //! Runs after the overlays, so overlay enums are covered too.
@@ -39,11 +38,11 @@ fn is_open_candidate(s: &Value) -> bool {
             .is_some_and(|e| e.len() >= 2 && e.iter().all(Value::is_string))
 }
 
-/// The wrapper that replaces `name`, whose known values are `values`.
-pub fn wrapper(name: &str, values: &Value) -> Value {
-    json!({"oneOf": [
+/// The wrapper that replaces `name`.
+pub fn wrapper(name: &str) -> Value {
+    json!({"anyOf": [
         {"title": "Known", "allOf": [{"$ref": format!("{PREFIX}{name}{KNOWN}")}]},
-        {"title": "Unknown", "type": "string", "not": {"enum": values}}
+        {"title": "Unknown", "type": "string"}
     ]})
 }
 
@@ -52,13 +51,12 @@ pub fn wrapper(name: &str, values: &Value) -> Value {
 pub fn open_enum_of<'a>(name: &'a str, schemas: &Map<String, Value>) -> Option<&'a str> {
     let base = name.strip_suffix(KNOWN)?;
     let outer = schemas.get(base)?;
-    let values = schemas.get(name)?.get("enum")?;
     let mut bare = outer.clone();
     if let Some(m) = bare.as_object_mut() {
         m.remove("nullable");
         m.remove("default");
     }
-    (bare == wrapper(base, values)).then_some(base)
+    (bare == wrapper(base)).then_some(base)
 }
 
 pub fn apply(doc: &mut Value, _ctx: &RuleCtx<'_>) -> Result<RuleOutput> {
@@ -86,8 +84,7 @@ pub fn apply(doc: &mut Value, _ctx: &RuleCtx<'_>) -> Result<RuleOutput> {
         let Some(Value::Object(mut closed)) = schemas.remove(&name) else {
             continue;
         };
-        let values = closed.get("enum").cloned().unwrap_or_else(|| json!([]));
-        let mut outer = wrapper(&name, &values);
+        let mut outer = wrapper(&name);
         // A null or a default describes the field, not the value set: they
         // stay on the outer schema (typify reads them there).
         for key in ["nullable", "default"] {
@@ -123,9 +120,9 @@ mod tests {
         assert_eq!(out.count, 1);
         assert_eq!(
             s["JobStatus"],
-            json!({"oneOf": [
+            json!({"anyOf": [
                 {"title": "Known", "allOf": [{"$ref": "#/components/schemas/JobStatusKnown"}]},
-                {"title": "Unknown", "type": "string", "not": {"enum": ["PENDING", "FAILED"]}}
+                {"title": "Unknown", "type": "string"}
             ]})
         );
         assert_eq!(

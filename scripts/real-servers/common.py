@@ -20,9 +20,10 @@ REGION = "ap-southeast-2"
 REALM_PATH = "/auth/realms/provena"
 TOKEN_PATH = REALM_PATH + "/protocol/openid-connect/token"
 
-# The apps run in TEST_MODE, which decodes bearer tokens without checking the
-# signature, so any key will do; a per-run random one keeps runs apart.
-_SIGNING_ALG = "HS256"
+# Tokens are signed RS256 with a per-instance key whose public half the
+# Keycloak stand-in serves as the realm's public_key, exactly where the apps
+# fetch it from when they do verify signatures (TEST_MODE off, the default).
+_SIGNING_ALG = "RS256"
 
 # How long minted tokens stay valid. The apps always check `exp`; a `start`ed
 # instance may live for a whole working day.
@@ -54,6 +55,31 @@ def model_roles() -> Dict[str, List[str]]:
             if IntendedUserType.GENERAL in role.intended_users:
                 general.append(role.role_name)
     return {"all": everything, "general": general}
+
+
+def generate_signing_key(path: Path) -> None:
+    """Write a fresh RSA private key (PEM) to path, readable by owner only."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+
+
+def realm_public_key(private_pem: str) -> str:
+    """The public key the way Keycloak's realm document carries it: base64
+    DER SubjectPublicKeyInfo without PEM armour (the apps add the armour)."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    der = key.public_key().public_bytes(serialization.Encoding.DER,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    import base64
+    return base64.b64encode(der).decode()
 
 
 def mint_token(key: str, issuer: str, username: str, roles: List[str],

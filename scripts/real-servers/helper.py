@@ -15,7 +15,8 @@ environment that `scripts/real-servers/run` sets (or `--env-file FILE`).
   helper.py s3-list PREFIX          keys under PREFIX, one a line
   helper.py s3-put KEY FILE|-       upload a file (or stdin)
   helper.py token USERNAME [--roles r1,r2,...] [--email E]
-      Mint a bearer token the servers accept, with exactly the given roles.
+      Mint a bearer token the servers accept (signed with the instance's
+      key), with exactly the given roles; --lifetime -60 gives an expired one.
 
 The job API only publishes launched jobs to SNS; job workers (not part of the
 API) write the status rows it serves. Here every job topic feeds one SQS queue;
@@ -191,7 +192,8 @@ def cmd_s3_put(a) -> int:
 def cmd_token(a) -> int:
     import common
     roles = [r for r in (a.roles or "").split(",") if r]
-    print(common.mint_token(env("PROVENA_REAL_SIGNING_KEY"), env("PROVENA_REAL_KEYCLOAK_URL"),
+    key = Path(env("PROVENA_REAL_SIGNING_KEY_FILE")).read_text()
+    print(common.mint_token(key, env("PROVENA_REAL_KEYCLOAK_URL"),
                             a.username, roles, email=a.email, lifetime_s=a.lifetime))
     return 0
 

@@ -8,8 +8,8 @@ Invoked by ./run (which builds the venv first) on the venv's interpreter:
   orchestrate.py --repo DIR env             print the background instance's env file
 
 What gets started, each as its own process group, each on a free loopback port:
-  moto server (every AWS API the apps use), a Keycloak token-endpoint
-  stand-in, and uvicorn for registry-api, job-api, data-store-api and
+  moto server (every AWS API the apps use), one stand-in process for
+  Keycloak's token endpoint and the handle service, and uvicorn for registry-api, job-api, data-store-api and
   auth-api, each in its upstream app folder with its own environment.
 
 The upstream code is only ever read from PROVENA_UPSTREAM_DIR; nothing of it
@@ -66,7 +66,7 @@ USER_CONTEXT_HEADER = "X-User-Context"
 # data store, the special role the registry demands on dataset proxy routes.
 SERVICE_CLIENTS = {
     "registry-api": ["entity-registry-read", "entity-registry-write",
-                     "job-service-read", "job-service-write"],
+                     "job-service-read", "job-service-write", "handle-read", "handle-write"],
     "data-store-api": ["entity-registry-read", "entity-registry-write",
                        "job-service-read", "job-service-write", common.DATA_STORE_SERVICE_ROLE],
     # The data store's second account, whose token it trades with STS for
@@ -428,7 +428,9 @@ def launch(inst: Instance) -> Dict[str, str]:
     log(f"AWS resources created in moto ({time.monotonic() - started:.1f}s)")
 
     # -- tokens and the Keycloak stand-in
-    signing_key = secrets.token_hex(16)
+    key_file = inst.state_dir / "signing-key.pem"
+    common.generate_signing_key(key_file)
+    signing_key = key_file.read_text()
     kc_port = free_port()
     kc_realm = f"http://127.0.0.1:{kc_port}{REALM_PATH}"
     roles = common.model_roles()
@@ -438,9 +440,13 @@ def launch(inst: Instance) -> Dict[str, str]:
                            "username": f"service-account-{client}", "roles": croles}
     clients_file = inst.state_dir / "keycloak-clients.json"
     clients_file.write_text(json.dumps(clients, indent=2))
-    kc = inst.spawn("keycloak", [vpy, str(HERE / "keycloak_stub.py"), "--port", str(kc_port),
-                                 "--clients", str(clients_file), "--key", signing_key,
-                                 "--issuer", kc_realm], inst.state_dir, dict(base), kc_port)
+    kc = inst.spawn("stand-ins", [vpy, str(HERE / "stand_ins.py"), "--port", str(kc_port),
+                                  "--clients", str(clients_file), "--key-file", str(key_file),
+                                  "--issuer", kc_realm], inst.state_dir, dict(base), kc_port)
+    handle_api = f"http://127.0.0.1:{kc_port}/handle-api"
+    # Outside TEST_MODE the apps fetch the realm's public key while importing,
+    # so the stand-in has to answer first.
+    wait_ready([kc], {"stand-ins": REALM_PATH}, 30)
 
     admin_token = common.mint_token(signing_key, kc_realm, common.ADMIN_USERNAME, roles["all"],
                                     email=f"{common.ADMIN_USERNAME}@example.com")
@@ -448,26 +454,32 @@ def launch(inst: Instance) -> Dict[str, str]:
                                    email=f"{common.USER_USERNAME}@example.com")
 
     # -- the four apps
+    test_mode = os.environ.get("PROVENA_REAL_TEST_MODE", "") not in ("", "0", "false")
     ports = {s: free_port() for s in SERVICES}
     url = {s: f"http://127.0.0.1:{ports[s]}" for s in SERVICES}
     common_app = {
         "KEYCLOAK_ENDPOINT": kc_realm,
         "DOMAIN_BASE": "provena.localhost",
         "STAGE": "DEV",
-        "TEST_MODE": "true",
+        # TEST_MODE off (default): the apps verify token signatures against the
+        # stand-in realm's key, and the registry runs the provenance spin-off
+        # jobs it skips in TEST_MODE (without them, minting a dataset reports
+        # success=false). PROVENA_REAL_TEST_MODE=1 turns it on.
+        "TEST_MODE": "true" if test_mode else "false",
         "MONITORING_ENABLED": "false",
         "GIT_COMMIT_ID": "upstream-a4142d4",
         **aws,
     }
-    # Handle service: not runnable here; the registry mocks handles and the
-    # data store never reaches it on the routes that work. Point at a closed port.
-    dead_handle = "http://127.0.0.1:9"
+    # Handle service: the id-service API needs a Handle.net server, so the
+    # stand-in process plays it. PROVENA_REAL_MOCK_HANDLE=1 switches to the
+    # registry's own MOCK_HANDLE mode instead (5 random digits, may repeat).
+    mock_handle = os.environ.get("PROVENA_REAL_MOCK_HANDLE", "") not in ("", "0", "false")
     app_env = {
         "registry": {
             "REGISTRY_TABLE_NAME": T_REGISTRY, "LOCK_TABLE_NAME": T_REGISTRY_LOCK,
             "AUTH_TABLE_NAME": T_REGISTRY_AUTH,
             "AUTH_API_ENDPOINT": url["auth"], "JOB_API_ENDPOINT": url["job"],
-            "HANDLE_API_ENDPOINT": dead_handle, "MOCK_HANDLE": "true",
+            "HANDLE_API_ENDPOINT": handle_api, "MOCK_HANDLE": "true" if mock_handle else "false",
             "SERVICE_ACCOUNT_SECRET_ARN": res["secret:registry-api"],
             "USER_KEY_ID": res["kms_key_id"], "USER_KEY_REGION": REGION,
             "USER_CONTEXT_HEADER": USER_CONTEXT_HEADER,
@@ -483,7 +495,7 @@ def launch(inst: Instance) -> Dict[str, str]:
             "EMAIL_TOPIC_ARN": res["topic:EMAIL"], "REPORT_TOPIC_ARN": res["topic:REPORT"],
         },
         "datastore": {
-            "S3_STORAGE_BUCKET_NAME": BUCKET, "HANDLE_API_ENDPOINT": dead_handle,
+            "S3_STORAGE_BUCKET_NAME": BUCKET, "HANDLE_API_ENDPOINT": handle_api,
             "REGISTRY_API_ENDPOINT": url["registry"], "JOB_API_ENDPOINT": url["job"],
             "AUTH_API_ENDPOINT": url["auth"], "REVIEWERS_TABLE_NAME": T_REVIEWERS,
             "SERVICE_ACCOUNT_SECRET_ARN": res["secret:data-store-api"],
@@ -513,7 +525,7 @@ def launch(inst: Instance) -> Dict[str, str]:
             s, [vpy, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(ports[s]),
                 "--no-access-log" if os.environ.get("PROVENA_REAL_NO_ACCESS_LOG") else "--access-log"],
             inst.upstream / APP_DIRS[s], env, ports[s]))
-    wait_ready([kc] + app_procs, {"keycloak": REALM_PATH}, READY_TIMEOUT_S)
+    wait_ready(app_procs, {}, READY_TIMEOUT_S)
     log(f"all servers up in {time.monotonic() - started:.1f}s")
 
     out = {
@@ -531,7 +543,9 @@ def launch(inst: Instance) -> Dict[str, str]:
         "PROVENA_REAL_JOB_TABLE": T_JOBS,
         "PROVENA_REAL_JOB_QUEUE_URL": res["queue_url"],
         "PROVENA_REAL_KEYCLOAK_URL": kc_realm,
-        "PROVENA_REAL_SIGNING_KEY": signing_key,
+        "PROVENA_REAL_HANDLE_URL": handle_api,
+        "PROVENA_REAL_SIGNING_KEY_FILE": str(key_file),
+        "PROVENA_REAL_TEST_MODE": "true" if test_mode else "false",
         "PROVENA_REAL_PYTHON": vpy,
         "PROVENA_REAL_HELPER": str(HERE / "helper.py"),
         "PROVENA_REAL_LOG_DIR": str(inst.log_dir),

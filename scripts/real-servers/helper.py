@@ -33,6 +33,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # keep the script folder free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 JOB_STATUSES = ("PENDING", "DEQUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED")

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 HERE = Path(__file__).resolve().parent
+sys.dont_write_bytecode = True  # keep the script folder free of __pycache__
 sys.path.insert(0, str(HERE))
 import common  # noqa: E402
 from common import REGION, REALM_PATH  # noqa: E402
@@ -403,6 +404,7 @@ def base_child_env(inst: Instance) -> Dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     # The upstream folders are read-only; keep byte-code in our own cache.
     env["PYTHONPYCACHEPREFIX"] = str(inst.tools / "pycache")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("PYTHONPATH", None)
     return env
 
@@ -468,6 +470,10 @@ def launch(inst: Instance) -> Dict[str, str]:
         "TEST_MODE": "true" if test_mode else "false",
         "MONITORING_ENABLED": "false",
         "GIT_COMMIT_ID": "upstream-a4142d4",
+        # Nothing may leave the machine: route non-loopback HTTP(S) to the
+        # stand-in, which refuses it (see stand_ins.py).
+        **{k: f"http://127.0.0.1:{kc_port}" for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")},
+        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
         **aws,
     }
     # Handle service: the id-service API needs a Handle.net server, so the

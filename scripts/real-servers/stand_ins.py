@@ -17,6 +17,11 @@ Handle service (under /handle-api, the registry's HANDLE_API_ENDPOINT):
   unique within the instance, unlike the registry's MOCK_HANDLE mode, which
   draws 5 random digits and can hand out an id twice.
 
+Outbound guard: the apps are given this server as their HTTP(S) proxy (with
+loopback exempt), so any call they would make to the outside world (e.g. the
+data store's AWS console sign-in federation) ends here with a 403 and a log
+line instead of leaving the machine.
+
 Usage: python stand_ins.py --port N --clients clients.json --key-file KEY.pem --issuer URL
 
 clients.json: {"<client_id>": {"secret": "...", "username": "...", "roles": [...]}}
@@ -31,6 +36,7 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.dont_write_bytecode = True  # keep the script folder free of __pycache__
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from common import REALM_PATH, TOKEN_PATH, TOKEN_LIFETIME_S, mint_token  # noqa: E402
 
@@ -112,7 +118,21 @@ def make_handler(clients, key, issuer):
                 return False
             return True
 
+        def _outbound(self):
+            # Absolute-URI request line or CONNECT = someone used us as a proxy.
+            if self.command == "CONNECT" or self.path.startswith(("http://", "https://")):
+                sys.stderr.write(f"stand-ins: BLOCKED outbound {self.command} {self.path}\n")
+                self._send(403, {"detail": "outbound network access is blocked in the "
+                                           "real-servers harness", "target": self.path})
+                return True
+            return False
+
+        def do_CONNECT(self):
+            self._outbound()
+
         def do_PUT(self):
+            if self._outbound():
+                return
             if self.path != HANDLE_PREFIX + "/modify_by_index":
                 self._send(404, {"detail": "Not Found"})
                 return
@@ -130,6 +150,8 @@ def make_handler(clients, key, issuer):
                 self._send(200, h)
 
         def do_GET(self):
+            if self._outbound():
+                return
             parsed = urllib.parse.urlparse(self.path)
             if parsed.path == HANDLE_PREFIX + "/get":
                 if not self._handle_auth():
@@ -145,6 +167,8 @@ def make_handler(clients, key, issuer):
                 self._send(404, {"error": "not found"})
 
         def do_POST(self):
+            if self._outbound():
+                return
             if self.path == HANDLE_PREFIX + "/mint":
                 if not self._handle_auth():
                     return

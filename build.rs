@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 include!("src/services.rs");
+include!("src/outcomes.rs");
 
 /// Extension the sync tool puts on operations that the facade writes by hand.
 const HANDWRITTEN: &str = "x-provena-handwritten";
@@ -63,9 +64,9 @@ struct OperationRow {
     method: String,
     path: String,
     handwritten: bool,
-    /// The 200 response is a JSON object with a `status: {success, details}`
-    /// member, so a 200 can still report failure.
-    reports_status: bool,
+    /// JSON pointers of the `success` flags in the 200 body whose `false`
+    /// means failure (see `src/outcomes.rs`).
+    failure_flags: Vec<String>,
     /// Media type of the 200 response (`application/json`, `text/csv`, ...).
     response_media: String,
 }
@@ -76,7 +77,7 @@ fn generate(service: &ServiceInfo, spec_path: &Path, out_dir: &Path) -> Result<(
     let mut document: Value = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not valid JSON: {e}", spec_path.display()))?;
 
-    let rows = operation_rows(&document);
+    let rows = operation_rows(service.name, &document)?;
     remove_handwritten(&mut document);
     close_open_enum_unions(&mut document);
 
@@ -213,8 +214,8 @@ fn operations(document: &Value) -> impl Iterator<Item = (&str, &str, &Value)> {
         })
 }
 
-fn operation_rows(document: &Value) -> Vec<OperationRow> {
-    operations(document)
+fn operation_rows(service: &str, document: &Value) -> Result<Vec<OperationRow>, String> {
+    let rows: Vec<OperationRow> = operations(document)
         .map(|(path, method, operation)| {
             let success = operation.pointer("/responses/200/content");
             let response_media = success
@@ -222,32 +223,71 @@ fn operation_rows(document: &Value) -> Vec<OperationRow> {
                 .and_then(|content| content.keys().next().cloned())
                 .unwrap_or_default();
             let schema = success.and_then(|c| c.pointer("/application~1json/schema"));
+            let operation_id = operation
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let failure_flags = schema
+                .map(|s| success_flags(document, s))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|flag| !is_ordinary(service, &operation_id, flag))
+                .collect();
             OperationRow {
-                operation_id: operation
-                    .get("operationId")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
+                operation_id,
                 method: method.to_uppercase(),
                 path: path.to_string(),
                 handwritten: operation.get(HANDWRITTEN).is_some(),
-                reports_status: schema.is_some_and(|s| has_status_member(document, s)),
+                failure_flags,
                 response_media,
             }
         })
-        .collect()
+        .collect();
+    // An entry of the ordinary-flag table that matches nothing is stale: the
+    // server changed, and the table must be read again against its code.
+    for entry in ORDINARY_FLAGS.iter().filter(|e| e.service == service) {
+        let exists = operations(document).any(|(_, _, operation)| {
+            operation.get("operationId").and_then(Value::as_str) == Some(entry.operation_id)
+                && operation
+                    .pointer("/responses/200/content/application~1json/schema")
+                    .is_some_and(|s| success_flags(document, s).iter().any(|f| f == entry.flag))
+        });
+        if !exists {
+            return Err(format!(
+                "src/outcomes.rs: {service}.{} has no success flag {} in its document",
+                entry.operation_id, entry.flag
+            ));
+        }
+    }
+    Ok(rows)
 }
 
-/// Follows `$ref`s (and single-member `allOf`) to see whether a schema is
-/// Provena's `{success, details}` status object or carries one as `status`.
-fn has_status_member(document: &Value, schema: &Value) -> bool {
+fn is_ordinary(service: &str, operation_id: &str, flag: &str) -> bool {
+    ORDINARY_FLAGS
+        .iter()
+        .any(|e| e.service == service && e.operation_id == operation_id && e.flag == flag)
+}
+
+/// JSON pointers of the boolean `success` flags of a response schema: the
+/// body's own and those of its members (`status`, `state_change`, ...),
+/// following `$ref`s and single-member `allOf`s.
+fn success_flags(document: &Value, schema: &Value) -> Vec<String> {
     let schema = resolve(document, schema);
-    // Either the body is the status itself, or it carries one as `status`.
-    let status = match schema.pointer("/properties/status") {
-        Some(member) => resolve(document, member),
-        None => schema,
+    let mut flags = Vec::new();
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return flags;
     };
-    status.pointer("/properties/success").is_some()
+    if properties.contains_key("success") {
+        flags.push("/success".to_string());
+    }
+    for (name, member) in properties {
+        let member = resolve(document, member);
+        if member.pointer("/properties/success").is_some() {
+            flags.push(format!("/{name}/success"));
+        }
+    }
+    flags
 }
 
 fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
@@ -389,12 +429,12 @@ fn operations_table(rows: &[OperationRow], methods: &BTreeMap<String, Option<Str
     for row in rows {
         out.push_str(&format!(
             "    crate::raw::Operation {{ operation_id: {:?}, method: {:?}, path: {:?}, \
-             handwritten: {}, reports_status: {}, response_media: {:?} }},\n",
+             handwritten: {}, failure_flags: &{:?}, response_media: {:?} }},\n",
             row.operation_id,
             row.method,
             row.path,
             row.handwritten,
-            row.reports_status,
+            row.failure_flags,
             row.response_media,
         ));
     }

@@ -3,7 +3,11 @@
 //! Every variant names the operation that failed ([`OperationName`]), so that a
 //! log line alone says which call to look at.
 
+use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
 
 use crate::auth::AuthError;
 
@@ -74,12 +78,17 @@ pub enum Error {
         /// The server's `detail`, or a bounded excerpt of its body.
         detail: String,
     },
-    /// The item or route does not exist (404).
-    #[error("{operation}: not found (404): {detail}")]
+    /// The item or route does not exist: a 404, or one of the servers' other
+    /// ways of saying so, listed in [`crate::outcomes::NOT_FOUND_ANSWERS`]
+    /// (the registry's 200 with `success: false`, the job API's 400, ...).
+    #[error("{operation}: not found ({status}): {detail}")]
     NotFound {
         /// The failed operation.
         operation: OperationName,
-        /// The server's `detail`, or a bounded excerpt of its body.
+        /// The HTTP status the server answered with (404, 400 or 200).
+        status: u16,
+        /// The server's `detail` or `status.details`, or a bounded excerpt
+        /// of its body.
         detail: String,
     },
     /// The server's validation rejected the request (422).
@@ -100,13 +109,19 @@ pub enum Error {
         /// A bounded excerpt of the body.
         body: String,
     },
-    /// A 200 response whose body says `status.success == false`.
+    /// A 200 response whose body reports failure: `success == false` in one
+    /// of the operation's failure flags (`status.success`,
+    /// `state_change.success`, ...; see [`crate::outcomes`]).
     #[error("{operation}: the server reported failure: {details}")]
     Rejected {
         /// The failed operation.
         operation: OperationName,
-        /// The server's `status.details`.
+        /// The `details` beside the flag that was false.
         details: String,
+        /// Everything the server sent with the failure: some failures still
+        /// carry results (the data store's mint can fail after minting, and
+        /// says which handle it minted).
+        body: RejectedBody,
     },
     /// No complete response arrived within the configured time.
     #[error("{operation}: timed out")]
@@ -175,6 +190,72 @@ pub enum Error {
     Config(String),
 }
 
+/// The body of a response that reported failure in-body, kept whole.
+///
+/// [`RejectedBody::decoded`] gives it as the operation's own response type
+/// when it decodes as one (the facade tries), [`RejectedBody::json`] as JSON
+/// in any case.
+///
+/// ```no_run
+/// # use provena_client::raw::datastore::types::MintResponse;
+/// # async fn run(client: provena_client::ProvenaClient,
+/// #     metadata: provena_client::raw::datastore::types::CollectionFormat) {
+/// match client.datastore().mint_dataset(&metadata).await {
+///     Ok(minted) => println!("minted {:?}", minted.handle),
+///     Err(error) => {
+///         // A failure after minting still names the new dataset.
+///         let handle = error
+///             .rejected_body()
+///             .and_then(|body| body.decoded::<MintResponse>())
+///             .and_then(|minted| minted.handle.clone());
+///         eprintln!("{error} (minted: {handle:?})");
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RejectedBody {
+    raw: Bytes,
+    decoded: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl RejectedBody {
+    pub(crate) fn new(raw: Bytes) -> Self {
+        Self { raw, decoded: None }
+    }
+
+    /// The body as the operation's success type `T`, when it decoded as one.
+    pub fn decoded<T: Any>(&self) -> Option<&T> {
+        self.decoded.as_deref()?.downcast_ref::<T>()
+    }
+
+    /// The body as JSON, when it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.raw).ok()
+    }
+
+    /// The body's bytes, exactly as received.
+    pub fn bytes(&self) -> &Bytes {
+        &self.raw
+    }
+
+    pub(crate) fn with_decoded(mut self, value: Arc<dyn Any + Send + Sync>) -> Self {
+        self.decoded = Some(value);
+        self
+    }
+}
+
+impl fmt::Debug for RejectedBody {
+    // The body may hold personal data or tokens (`check_*_access` answers
+    // carry the caller's token): its size is all that debug output shows.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RejectedBody")
+            .field("bytes", &self.raw.len())
+            .field("decoded", &self.decoded.is_some())
+            .finish()
+    }
+}
+
 impl Error {
     /// The operation the error comes from, if it comes from one.
     pub fn operation(&self) -> Option<OperationName> {
@@ -203,7 +284,7 @@ impl Error {
             Error::BadRequest { .. } => Some(400),
             Error::Unauthorized { .. } => Some(401),
             Error::Forbidden { .. } => Some(403),
-            Error::NotFound { .. } => Some(404),
+            Error::NotFound { status, .. } => Some(*status),
             Error::Validation { .. } => Some(422),
             Error::Status { status, .. } => Some(*status),
             Error::Rejected { .. } => Some(200),
@@ -211,9 +292,64 @@ impl Error {
         }
     }
 
+    /// True when the server said the item (or route) does not exist, however
+    /// it said it: see [`Error::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+
+    /// True when sending the same request again later may succeed: timeouts,
+    /// broken connections, 429 and 5xx answers. The transport has already
+    /// retried what its [`crate::retry::RetryPolicy`] allows by the time a
+    /// caller sees the error.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Connection { .. } => true,
+            Error::Status { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// What the server sent with an in-body failure, if this is one.
+    pub fn rejected_body(&self) -> Option<&RejectedBody> {
+        match self {
+            Error::Rejected { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// Builds the error for a 200 whose failure flag was `false`: "not found"
+    /// when [`crate::outcomes::NOT_FOUND_ANSWERS`] says the message means it,
+    /// a rejection keeping the whole body otherwise.
+    pub(crate) fn in_body_failure(operation: OperationName, details: String, body: Bytes) -> Self {
+        if means_not_found(operation, 200, &details) {
+            return Error::NotFound {
+                operation,
+                status: 200,
+                detail: details,
+            };
+        }
+        Error::Rejected {
+            operation,
+            details,
+            body: RejectedBody::new(body),
+        }
+    }
+
     /// Builds the error for an unsuccessful HTTP response from its body.
     pub(crate) fn from_status(operation: OperationName, status: u16, body: &[u8]) -> Self {
         let detail = || server_detail(body).unwrap_or_else(|| excerpt(body));
+        if status != 404 {
+            if let Some(message) = server_detail(body)
+                && means_not_found(operation, status, &message)
+            {
+                return Error::NotFound {
+                    operation,
+                    status,
+                    detail: message,
+                };
+            }
+        }
         match status {
             400 => Error::BadRequest {
                 operation,
@@ -229,6 +365,7 @@ impl Error {
             },
             404 => Error::NotFound {
                 operation,
+                status,
                 detail: detail(),
             },
             422 => match validation_errors(body) {
@@ -295,6 +432,17 @@ impl Error {
             Error::Connection { operation, source }
         }
     }
+}
+
+/// Whether `message`, answered with `status` by `operation`, is one of the
+/// servers' ways of saying "not found".
+fn means_not_found(operation: OperationName, status: u16, message: &str) -> bool {
+    crate::outcomes::NOT_FOUND_ANSWERS.iter().any(|answer| {
+        answer.service == operation.service
+            && answer.status == status
+            && (answer.operations.is_empty() || answer.operations.contains(&operation.operation_id))
+            && message.contains(answer.message_contains)
+    })
 }
 
 fn join(errors: &[FieldError]) -> String {

@@ -43,6 +43,9 @@ pub mod config;
 pub mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
+/// What the servers' in-body answers mean: which `success: false` flags are
+/// ordinary answers, and which messages mean "not found".
+pub mod outcomes;
 pub mod raw;
 pub mod retry;
 /// The table of Provena services and where a deployment serves them.
@@ -51,7 +54,7 @@ pub mod transport;
 
 pub use client::{ProvenaClient, build_http_client, install_crypto_provider};
 pub use config::{Config, ConfigBuilder};
-pub use error::{Error, FieldError, OperationName, Result};
+pub use error::{Error, FieldError, OperationName, RejectedBody, Result};
 pub use progenitor_client::ByteStream;
 pub use transport::with_timeout;
 

@@ -24,9 +24,11 @@ pub struct Operation {
     pub path: &'static str,
     /// Left out of generation; the facade implements it by hand.
     pub handwritten: bool,
-    /// The JSON response carries `status: {success, details}`, so a 200 can
-    /// still report failure.
-    pub reports_status: bool,
+    /// JSON pointers of the `success` flags in the 200 body whose `false`
+    /// makes the call fail (`/status/success`, `/state_change/success`, ...);
+    /// flags whose `false` is an ordinary answer are left out (see
+    /// [`crate::outcomes`]).
+    pub failure_flags: &'static [&'static str],
     /// Media type of the success response (`application/json`, `text/csv`, ...).
     pub response_media: &'static str,
 }

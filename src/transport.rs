@@ -318,10 +318,10 @@ impl Transport {
         };
         if !status.is_success() {
             stash(Error::from_status(operation, status.as_u16(), &body));
-        } else if meta.is_some_and(|op| op.reports_status)
-            && let Some(details) = reported_failure(&body)
+        } else if let Some(op) = meta
+            && let Some(details) = failure_reported(op.failure_flags, &body)
         {
-            stash(Error::Rejected { operation, details });
+            stash(Error::in_body_failure(operation, details, body.clone()));
         }
         Ok(rebuild(parts, body))
     }
@@ -368,25 +368,25 @@ fn rebuild((status, headers): Parts, body: Bytes) -> reqwest::Response {
     reqwest::Response::from(response)
 }
 
-/// `Some(details)` when a JSON body says `success == false`, either as its
-/// `status` member or as the body itself.
-fn reported_failure(body: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Shape {
-        Envelope { status: Status },
-        Bare(Status),
+/// `Some(details)` when one of the operation's failure flags (JSON pointers
+/// such as `/status/success`) is `false` in the body: the `details` beside
+/// that flag, or an empty string.
+fn failure_reported(flags: &[&str], body: &[u8]) -> Option<String> {
+    if flags.is_empty() {
+        return None;
     }
-    #[derive(serde::Deserialize)]
-    struct Status {
-        success: bool,
-        #[serde(default)]
-        details: Option<String>,
-    }
-    let status = match serde_json::from_slice::<Shape>(body).ok()? {
-        Shape::Envelope { status } | Shape::Bare(status) => status,
-    };
-    (!status.success).then(|| status.details.unwrap_or_default())
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    flags.iter().find_map(|flag| {
+        if value.pointer(flag)?.as_bool()? {
+            return None;
+        }
+        let parent = flag.rsplit_once('/').map_or("", |(parent, _)| parent);
+        let details = value
+            .pointer(&format!("{parent}/details"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        Some(details.to_string())
+    })
 }
 
 fn stash(error: Error) {
@@ -396,8 +396,9 @@ fn stash(error: Error) {
 }
 
 /// Runs one generated call and turns its outcome into the facade's result:
-/// the transport's typed error if it left one, else progenitor's mapped.
-pub(crate) async fn call<T, E>(
+/// the transport's typed error if it left one, else progenitor's mapped. An
+/// in-body failure whose body still decoded as `T` keeps the decoded value.
+pub(crate) async fn call<T: Send + Sync + 'static, E>(
     operation: OperationName,
     future: impl Future<
         Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
@@ -411,6 +412,18 @@ pub(crate) async fn call<T, E>(
         })
         .await;
     match (result, stashed) {
+        (
+            Ok(value),
+            Some(Error::Rejected {
+                operation,
+                details,
+                body,
+            }),
+        ) => Err(Error::Rejected {
+            operation,
+            details,
+            body: body.with_decoded(Arc::new(value.into_inner())),
+        }),
         (_, Some(error)) => Err(error),
         (Ok(value), None) => Ok(value.into_inner()),
         (Err(error), None) => Err(Error::from_raw(operation, error)),
@@ -419,7 +432,7 @@ pub(crate) async fn call<T, E>(
 
 /// Like `call` for hand-written requests (multipart upload): sends through
 /// the same retry and inspection path, then decodes JSON.
-pub(crate) async fn call_manual<T: serde::de::DeserializeOwned>(
+pub(crate) async fn call_manual<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
     transport: &Transport,
     client: &reqwest::Client,
     operation_id: &'static str,

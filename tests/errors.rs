@@ -297,3 +297,277 @@ async fn a_refused_connection_is_a_connection_error() {
         "{error}"
     );
 }
+
+fn sample_of(service: &str, schema: &str) -> serde_json::Value {
+    let document = common::specs::document(service);
+    common::specs::sample(
+        &document,
+        &json!({ "$ref": format!("#/components/schemas/{schema}") }),
+    )
+}
+
+#[tokio::test]
+async fn a_mint_that_fails_after_minting_keeps_the_minted_handle() {
+    let deployment = MockDeployment::start().await;
+    let mut answer = sample_of("datastore", "MintResponse");
+    answer["status"] = json!({"success": false, "details": "no creation job was spun off"});
+    answer["handle"] = json!("10378.1/42");
+    deployment
+        .service("datastore")
+        .push(Reply::json(200, &answer));
+    let metadata = serde_json::from_value(sample_of("datastore", "CollectionFormat"))
+        .expect("sample metadata");
+
+    let error = deployment
+        .client()
+        .datastore()
+        .mint_dataset(&metadata)
+        .await
+        .unwrap_err();
+
+    let body = error.rejected_body().expect("an in-body failure");
+    let minted = body
+        .decoded::<provena_client::raw::datastore::types::MintResponse>()
+        .expect("the body decodes as the operation's response");
+    assert_eq!(minted.handle.as_deref(), Some("10378.1/42"));
+    assert_eq!(body.json().expect("JSON")["handle"], "10378.1/42");
+    assert!(
+        matches!(&error, Error::Rejected { details, .. } if details == "no creation job was spun off"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_body_that_is_not_the_response_type_is_still_there_as_json() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("prov").push(Reply::json(
+        200,
+        &json!({"status": {"success": false, "details": "nope"}, "extra": [1, 2]}),
+    ));
+    let error = deployment
+        .client()
+        .prov()
+        .add_study_link("mr", "st")
+        .await
+        .unwrap_err();
+    let body = error.rejected_body().expect("an in-body failure");
+    assert_eq!(body.json().expect("JSON")["extra"], json!([1, 2]));
+    assert!(body.decoded::<String>().is_none(), "not a String");
+}
+
+#[tokio::test]
+async fn debug_output_of_a_rejection_shows_no_body_content() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("prov").push(Reply::json(
+        200,
+        &json!({"status": {"success": false, "details": "x"}, "token": "secret-value-9"}),
+    ));
+    let error = deployment
+        .client()
+        .prov()
+        .add_study_link("mr", "st")
+        .await
+        .unwrap_err();
+    let debug = format!("{error:?}");
+    assert!(!debug.contains("secret-value-9"), "{debug}");
+    assert!(debug.contains("RejectedBody"), "{debug}");
+}
+
+#[tokio::test]
+async fn the_registrys_200_not_found_is_a_typed_not_found() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("registry").push(Reply::json(
+        200,
+        &json!({"status": {"success": false,
+            "details": "Could not find the given key (10378.1/9) in the registry. Details '10378.1/9'."}}),
+    ));
+    let error = deployment
+        .client()
+        .registry()
+        .fetch_item::<Organisation>("10378.1/9", None)
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(error.status(), Some(200));
+    assert!(error.to_string().contains("10378.1/9"), "{error}");
+}
+
+#[tokio::test]
+async fn another_registry_failure_is_a_rejection_not_a_not_found() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("registry").push(Reply::json(
+        200,
+        &json!({"status": {"success": false, "details": "Value error. Details bad."}}),
+    ));
+    let error = deployment
+        .client()
+        .registry()
+        .fetch_item::<Organisation>("10378.1/9", None)
+        .await
+        .unwrap_err();
+    assert!(!error.is_not_found(), "{error:?}");
+    assert!(matches!(error, Error::Rejected { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn the_job_apis_400_for_an_unknown_session_is_a_typed_not_found() {
+    let deployment = MockDeployment::start().await;
+    deployment
+        .service("job")
+        .push(Reply::json(400, &detail("Item was not found.")));
+    let error = deployment
+        .client()
+        .job_api()
+        .fetch_job("no-such-session")
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(error.status(), Some(400));
+}
+
+#[tokio::test]
+async fn another_job_api_400_stays_a_bad_request() {
+    let deployment = MockDeployment::start().await;
+    deployment
+        .service("job")
+        .push(Reply::json(400, &detail("Invalid payload supplied: x.")));
+    let error = deployment
+        .client()
+        .job_api()
+        .fetch_job("s-1")
+        .await
+        .unwrap_err();
+    assert!(!error.is_not_found(), "{error:?}");
+    assert!(matches!(error, Error::BadRequest { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn the_data_stores_relayed_registry_not_found_is_a_typed_not_found() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("datastore").push(Reply::json(
+        400,
+        &detail("The registry API responded with status success False during dataset fetching. Details: Could not find the given key (10378.1/5) in the registry."),
+    ));
+    let error = deployment
+        .client()
+        .datastore()
+        .fetch_dataset("10378.1/5")
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_plain_404_is_not_found() {
+    let deployment = MockDeployment::start().await;
+    deployment
+        .service("search")
+        .push(Reply::json(404, &detail("Not Found")));
+    let error = deployment
+        .client()
+        .search()
+        .search_registry("q", None, None)
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(error.status(), Some(404));
+}
+
+#[tokio::test]
+async fn a_user_without_a_link_is_an_ordinary_answer_with_no_person() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("auth").push(Reply::json(
+        200,
+        &json!({"success": false, "person_id": null}),
+    ));
+    let answer = deployment
+        .client()
+        .auth()
+        .user_link_user_lookup(None)
+        .await
+        .expect("\"not linked\" is an answer, not a failure");
+    assert!(!answer.success);
+    assert_eq!(answer.person_id, None);
+}
+
+#[tokio::test]
+async fn a_failed_state_change_is_an_error_even_without_a_top_level_status() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("auth").push(Reply::json(
+        200,
+        &json!({"state_change": {"success": false, "details": "Could not update."},
+                "email_alert": {"success": true, "details": "No email requested."}}),
+    ));
+    let request = serde_json::from_value(sample_of("auth", "AccessRequestStatusChange"))
+        .expect("sample request");
+    let error = deployment
+        .client()
+        .auth()
+        .admin()
+        .change_request_state(&request, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Rejected { details, .. } if details == "Could not update."),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_state_change_whose_email_alone_failed_is_returned() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("auth").push(Reply::json(
+        200,
+        &json!({"state_change": {"success": true, "details": "Updated status to APPROVED."},
+                "email_alert": {"success": false, "details": "No email address was present in the record so no email was sent."}}),
+    ));
+    let request = serde_json::from_value(sample_of("auth", "AccessRequestStatusChange"))
+        .expect("sample request");
+    let answer = deployment
+        .client()
+        .auth()
+        .admin()
+        .change_request_state(&request, Some(true))
+        .await
+        .expect("the state changed");
+    assert!(answer.state_change.success);
+    assert!(!answer.email_alert.success);
+}
+
+#[tokio::test]
+async fn invalid_metadata_is_the_answer_of_validate_metadata() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("datastore").push(Reply::json(
+        200,
+        &json!({"success": false, "details": "Failed field value validation. Error: x"}),
+    ));
+    let metadata = serde_json::from_value(sample_of("datastore", "CollectionFormat"))
+        .expect("sample metadata");
+    let answer = deployment
+        .client()
+        .datastore()
+        .validate_metadata(&metadata)
+        .await
+        .expect("validation answered");
+    assert!(!answer.success);
+    assert!(answer.details.contains("Failed field value validation"));
+}
+
+#[tokio::test]
+async fn an_unknown_access_request_is_a_typed_not_found() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("auth").push(Reply::json(
+        200,
+        &json!({"success": false, "details": "Could not find item in table."}),
+    ));
+    let request =
+        serde_json::from_value(sample_of("auth", "RequestAddNote")).expect("sample request");
+    let error = deployment
+        .client()
+        .auth()
+        .admin()
+        .add_note(&request)
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+}

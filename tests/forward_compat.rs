@@ -65,3 +65,95 @@ fn a_known_value_decodes_as_known() {
     assert_eq!(decoded, JobStatus::Known(JobStatusKnown::Failed));
     assert_eq!(decoded.known(), Some(&JobStatusKnown::Failed));
 }
+
+/// A dataset item as the real registry sends it: `collection_format.dataset_info`
+/// carries `version`, a field hidden from the documents' schema (declared
+/// `additionalProperties: false`), plus a field no document knows at all.
+fn dataset_fetch_with_hidden_fields() -> serde_json::Value {
+    let document = common::specs::document("datastore");
+    let mut answer = common::specs::sample(
+        &document,
+        &json!({"$ref": "#/components/schemas/RegistryFetchResponse"}),
+    );
+    let item = common::specs::sample(
+        &document,
+        &json!({"$ref": "#/components/schemas/ItemDataset"}),
+    );
+    answer["item"] = item;
+    answer["status"] = json!({"success": true, "details": "ok"});
+    let info = &mut answer["item"]["collection_format"]["dataset_info"];
+    info["version"] = json!(null);
+    info["added_upstream"] = json!({"nested": [1, 2, 3]});
+    answer
+}
+
+#[tokio::test]
+async fn a_dataset_with_fields_the_documents_do_not_list_decodes() {
+    let deployment = MockDeployment::start().await;
+    deployment
+        .service("datastore")
+        .push(Reply::json(200, &dataset_fetch_with_hidden_fields()));
+
+    let fetched = deployment
+        .client()
+        .datastore()
+        .fetch_dataset("10378.1/1")
+        .await
+        .expect("a dataset with unlisted fields decodes");
+
+    let item = fetched.item.expect("item");
+    let extra = &item.collection_format.dataset_info.extra;
+    assert_eq!(extra.get("version"), Some(&json!(null)));
+    assert_eq!(
+        extra.get("added_upstream"),
+        Some(&json!({"nested": [1, 2, 3]}))
+    );
+}
+
+#[tokio::test]
+async fn unlisted_fields_survive_a_fetch_modify_update_round_trip() {
+    let deployment = MockDeployment::start().await;
+    let mut answer = dataset_fetch_with_hidden_fields();
+    answer["item"]["collection_format"]["dataset_info"]["version"] = json!("3");
+    deployment
+        .service("datastore")
+        .push(Reply::json(200, &answer));
+    let client = deployment.client();
+    let fetched = client
+        .datastore()
+        .fetch_dataset("10378.1/1")
+        .await
+        .expect("fetch");
+    let mut metadata = fetched.item.expect("item").collection_format;
+    metadata.dataset_info.description = "edited".into();
+
+    let document = common::specs::document("datastore");
+    let mut updated = common::specs::sample(
+        &document,
+        &json!({"$ref": "#/components/schemas/UpdateMetadataResponse"}),
+    );
+    updated["status"] = json!({"success": true, "details": "ok"});
+    deployment
+        .service("datastore")
+        .push(Reply::json(200, &updated));
+    client
+        .datastore()
+        .update_metadata("10378.1/1", "edit description", &metadata)
+        .await
+        .expect("update");
+
+    let sent = deployment.service("datastore").requests();
+    let body = sent
+        .last()
+        .and_then(|r| r.json())
+        .expect("a JSON update body");
+    assert_eq!(body["dataset_info"]["description"], "edited");
+    assert_eq!(
+        body["dataset_info"]["version"], "3",
+        "the hidden field goes back"
+    );
+    assert_eq!(
+        body["dataset_info"]["added_upstream"],
+        json!({"nested": [1, 2, 3]})
+    );
+}

@@ -12,6 +12,7 @@ pub mod file_media_types;
 pub mod handwritten_multipart;
 pub mod nullable_any_of;
 pub mod open_enums;
+pub mod open_objects;
 pub mod optional_is_nullable;
 pub mod strip_prose;
 pub mod tuple_items;
@@ -86,10 +87,14 @@ pub const RULES: [Rule; 5] = [
 
 /// The rules applied after the overlays, so that overlay schemas are
 /// normalised too.
-pub const POST_OVERLAY_RULES: [Rule; 2] = [
+pub const POST_OVERLAY_RULES: [Rule; 3] = [
     Rule {
         name: "optional_is_nullable",
         apply: optional_is_nullable::apply,
+    },
+    Rule {
+        name: "open_objects",
+        apply: open_objects::apply,
     },
     Rule {
         name: "open_enums",

@@ -20,6 +20,7 @@ import argparse
 import ctypes
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -96,10 +97,86 @@ class Interrupted(Exception):
 # processes
 
 
+def _ephemeral_range() -> range:
+    try:
+        lo, hi = open("/proc/sys/net/ipv4/ip_local_port_range").read().split()
+        return range(int(lo), int(hi) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
+_EPHEMERAL = _ephemeral_range()
+_rng = random.SystemRandom()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    """A port nobody is listening on, picked at random *below* the kernel's
+    ephemeral range. Port-0 binds (other test servers on this machine, e.g.
+    Prism mocks) and outgoing connections all take their ports from the
+    ephemeral range, so staying out of it avoids racing them; two harness
+    runs racing each other are caught by the bind failing (see
+    launch_with_retries)."""
+    lo = 20000 if _EPHEMERAL.start > 21000 else 10000
+    hi = min(_EPHEMERAL.start, 32768)
+    for _ in range(200):
+        port = _rng.randrange(lo, hi)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if not port_open(port):
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # fall back to the kernel
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listening_inodes(port: int) -> set:
+    """Socket inodes listening on 127.0.0.1:port or 0.0.0.0:port (from /proc/net/tcp)."""
+    want = {f"0100007F:{port:04X}", f"00000000:{port:04X}"}
+    found = set()
+    try:
+        with open("/proc/net/tcp") as f:
+            next(f)
+            for line in f:
+                cols = line.split()
+                if cols[1] in want and cols[3] == "0A":  # 0A = LISTEN
+                    found.add(cols[9])
+    except OSError:
+        pass
+    return found
+
+
+def listener_pids(port: int) -> List[int]:
+    """Pids of the processes holding a listening socket on `port`."""
+    inodes = listening_inodes(port)
+    pids = []
+    if not inodes:
+        return pids
+    for d in os.listdir("/proc"):
+        if d.isdigit() and owns_listener(int(d), port, inodes):
+            pids.append(int(d))
+    return pids
+
+
+def owns_listener(pid: int, port: int, inodes: Optional[set] = None) -> bool:
+    """Is the socket listening on `port` one of `pid`'s? Guards the readiness
+    probe against some other program answering on a port we picked."""
+    inodes = listening_inodes(port) if inodes is None else inodes
+    if not inodes:
+        return False
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                return True
+    except OSError:
+        return False
+    return False
 
 
 def port_open(port: int) -> bool:
@@ -238,8 +315,16 @@ def stop_records(procs: List[Dict]) -> List[str]:
     for rec in procs:
         if pid_alive(rec["pid"]) and (not rec.get("cmd") or proc_cmdline(rec["pid"]) == rec["cmd"]):
             problems.append(f"{rec['name']} (pid {rec['pid']}) is still running")
-        if rec.get("port") and port_open(rec["port"]):
-            problems.append(f"port {rec['port']} ({rec['name']}) still accepts connections")
+        if rec.get("port"):
+            # Something listening there now is only our problem if it is ours
+            # (same process group), not a stranger that took the freed port.
+            for pid in listener_pids(rec["port"]):
+                try:
+                    pgid = os.getpgid(pid)
+                except ProcessLookupError:
+                    continue
+                if pgid in {r["pgid"] for r in procs}:
+                    problems.append(f"port {rec['port']} ({rec['name']}) is still held by pid {pid}")
     return problems
 
 
@@ -385,7 +470,8 @@ def wait_ready(procs: List[Dict], paths: Dict[str, str], timeout: float) -> None
                 kind = "port" if ("address already in use" in text.lower() or "Errno 98" in text) else "crash"
                 raise Failure(f"{kind}:{name} exited with status {rec['_popen'].returncode} "
                               f"before answering; last lines of {rec['log']}:\n{tail(rec['log'])}")
-            if http_answers(f"http://127.0.0.1:{rec['port']}{paths.get(name, '/')}"):
+            if owns_listener(rec["pid"], rec["port"]) and \
+                    http_answers(f"http://127.0.0.1:{rec['port']}{paths.get(name, '/')}"):
                 log(f"{name} is up on 127.0.0.1:{rec['port']}")
                 del pending[name]
         if not pending:

@@ -5,5 +5,6 @@ pub mod cases;
 pub mod deployment;
 pub mod keycloak;
 pub mod prism;
+pub mod proxy;
 pub mod recorder;
 pub mod specs;

@@ -8,3 +8,4 @@ pub mod prism;
 pub mod proxy;
 pub mod recorder;
 pub mod specs;
+pub mod undeclared;

@@ -339,16 +339,15 @@ impl Error {
     /// Builds the error for an unsuccessful HTTP response from its body.
     pub(crate) fn from_status(operation: OperationName, status: u16, body: &[u8]) -> Self {
         let detail = || server_detail(body).unwrap_or_else(|| excerpt(body));
-        if status != 404 {
-            if let Some(message) = server_detail(body)
-                && means_not_found(operation, status, &message)
-            {
-                return Error::NotFound {
-                    operation,
-                    status,
-                    detail: message,
-                };
-            }
+        if status != 404
+            && let Some(message) = server_detail(body)
+            && means_not_found(operation, status, &message)
+        {
+            return Error::NotFound {
+                operation,
+                status,
+                detail: message,
+            };
         }
         match status {
             400 => Error::BadRequest {

@@ -84,6 +84,13 @@ pub const NOT_FOUND_ANSWERS: &[NotFoundAnswer] = &[
         operations: &[],
         message_contains: "Could not find the given key (",
     },
+    // The general fetch (any subtype by id) words it differently.
+    NotFoundAnswer {
+        service: "registry",
+        status: 200,
+        operations: &["fetch"],
+        message_contains: "was not available in the registry",
+    },
     // The data store relays the registry's answer inside a 400.
     NotFoundAnswer {
         service: "datastore",

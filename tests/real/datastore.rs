@@ -1,0 +1,348 @@
+//! Data store workflows against the real data store API (which itself calls
+//! the real registry and auth API).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use provena_client::clients::registry::Dataset;
+use provena_client::raw::datastore::types as dt;
+use serde_json::{Value, json};
+
+use super::{Ctx, Workflow, answered, from_json, to_json};
+
+/// The data store's workflows, by name.
+pub const WORKFLOWS: &[(&str, Workflow)] = &[
+    ("datastore::dataset_round_trip", |c| {
+        Box::pin(dataset_round_trip(c))
+    }),
+    (
+        "datastore::write_credentials_upload_and_presigned_download",
+        |c| Box::pin(write_credentials_upload_and_presigned_download(c)),
+    ),
+    ("datastore::schema_validation_and_access_checks", |c| {
+        Box::pin(schema_validation_and_access_checks(c))
+    }),
+    ("datastore::release_review", |c| Box::pin(release_review(c))),
+    ("datastore::unknown_dataset_is_a_typed_not_found", |c| {
+        Box::pin(unknown_dataset_is_a_typed_not_found(c))
+    }),
+];
+
+/// Metadata of a new dataset held by the fixture organisation and person.
+fn metadata(ctx_org: &str, person: &str, name: &str) -> dt::CollectionFormat {
+    from_json(json!({
+        "associations": {"organisation_id": ctx_org, "data_custodian_id": person},
+        "approvals": {
+            "ethics_registration": {"relevant": false, "obtained": false},
+            "ethics_access": {"relevant": false, "obtained": false},
+            "indigenous_knowledge": {"relevant": false, "obtained": false},
+            "export_controls": {"relevant": false, "obtained": false}
+        },
+        "dataset_info": {
+            "name": name, "description": "first description",
+            "access_info": {"reposited": true}, "publisher_id": ctx_org,
+            "created_date": {"relevant": false}, "published_date": {"relevant": false},
+            "license": "https://creativecommons.org/licenses/by/4.0/",
+            "keywords": ["real", "server"]
+        }
+    }))
+}
+
+/// Mints a dataset; its handle.
+async fn mint(ctx: &Ctx, name: &str) -> String {
+    let fixtures = ctx.fixtures().await;
+    let minted = ctx
+        .admin
+        .datastore()
+        .mint_dataset(&metadata(&fixtures.organisation, &fixtures.person, name))
+        .await
+        .expect("mint");
+    assert!(minted.status.success);
+    minted.handle.expect("a minted handle")
+}
+
+async fn dataset_round_trip(ctx: Arc<Ctx>) {
+    let datastore = ctx.admin.datastore();
+    let id = mint(&ctx, "Round trip dataset").await;
+
+    // fetch: what was minted comes back
+    let fetched = datastore.fetch_dataset(&id).await.expect("fetch");
+    let item = fetched.item.expect("item");
+    assert_eq!(item.id, id);
+    assert_eq!(
+        item.collection_format.dataset_info.name,
+        "Round trip dataset"
+    );
+    assert_eq!(
+        item.collection_format.dataset_info.description,
+        "first description"
+    );
+    let original = item.collection_format.clone();
+
+    // list: the data store's list and the registry's per-subtype list hold it
+    let mut listed = BTreeSet::new();
+    let mut key: Option<Value> = None;
+    loop {
+        let mut request = json!({"page_size": 2});
+        if let Some(key) = &key {
+            request["pagination_key"] = key.clone();
+        }
+        let page = datastore
+            .list_datasets(&from_json(request))
+            .await
+            .expect("list");
+        listed.extend(page.items.unwrap_or_default().into_iter().map(|d| d.id));
+        match page.pagination_key {
+            Some(next) => key = Some(to_json(&next)),
+            None => break,
+        }
+    }
+    assert!(listed.contains(&id), "list_datasets holds the new dataset");
+    let registry_page = ctx
+        .admin
+        .registry()
+        .list_items::<Dataset>(&from_json(json!({"page_size": 50})))
+        .await
+        .expect("registry list of datasets");
+    assert!(
+        registry_page
+            .items
+            .unwrap_or_default()
+            .iter()
+            .any(|d| d.id == id),
+        "the registry lists it"
+    );
+
+    // update: edit what was fetched (fields the documents do not list ride along)
+    let mut edited = original.clone();
+    edited.dataset_info.description = "second description".into();
+    let updated = datastore
+        .update_metadata(&id, "edit description", &edited)
+        .await
+        .expect("update");
+    assert!(updated.status.success);
+    let after = datastore
+        .fetch_dataset(&id)
+        .await
+        .expect("fetch after update");
+    let after = after.item.expect("item");
+    assert_eq!(
+        after.collection_format.dataset_info.description,
+        "second description"
+    );
+    assert_eq!(
+        after.collection_format.dataset_info.extra, original.dataset_info.extra,
+        "unlisted fields survive the round trip"
+    );
+
+    // version: a new item, version 2, pointing back
+    let request: dt::VersionRequest = from_json(json!({"id": id, "reason": "new data"}));
+    let version = datastore.version_dataset(&request).await.expect("version");
+    assert_ne!(version.new_version_id, id);
+    let new = datastore
+        .fetch_dataset(&version.new_version_id)
+        .await
+        .expect("fetch new version");
+    let new = to_json(&new.item.expect("item"));
+    assert_eq!(new["versioning_info"]["version"], 2);
+    assert_eq!(new["versioning_info"]["previous_version"], id.as_str());
+
+    // revert: back to the first description
+    let history = to_json(&after.history);
+    let first = history
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|entry| {
+            entry["item"]["collection_format"]["dataset_info"]["description"] == "first description"
+        })
+        .and_then(|entry| entry["id"].as_i64())
+        .expect("the minted version is in the history");
+    let request: dt::ItemRevertRequest =
+        from_json(json!({"id": id, "history_id": first, "reason": "undo"}));
+    let reverted = datastore.revert_metadata(&request).await.expect("revert");
+    assert!(reverted.status.success);
+    let restored = datastore
+        .fetch_dataset(&id)
+        .await
+        .expect("fetch after revert");
+    assert_eq!(
+        restored
+            .item
+            .expect("item")
+            .collection_format
+            .dataset_info
+            .description,
+        "first description"
+    );
+}
+
+/// Puts `body` at `key` in the data store's bucket with the given STS
+/// credentials (boto3 in the harness' venv: the client has no S3 code yet).
+fn s3_put_with(ctx: &Ctx, credentials: &Value, key: &str, body: &[u8]) -> Result<(), String> {
+    let script = "import boto3, os, sys\n\
+        s3 = boto3.client('s3', endpoint_url=os.environ['PROVENA_REAL_AWS_ENDPOINT'],\n\
+            region_name=os.environ.get('PROVENA_REAL_AWS_REGION', 'ap-southeast-2'),\n\
+            aws_access_key_id=os.environ['KEY_ID'], aws_secret_access_key=os.environ['SECRET'],\n\
+            aws_session_token=os.environ['SESSION'])\n\
+        s3.put_object(Bucket=os.environ['PROVENA_REAL_S3_BUCKET'], Key=sys.argv[1], Body=sys.stdin.buffer.read())\n";
+    let field = |name: &str| credentials[name].as_str().unwrap_or_default().to_string();
+    let mut child = std::process::Command::new(&ctx.env.python)
+        .args(["-c", script, key])
+        .env("KEY_ID", field("aws_access_key_id"))
+        .env("SECRET", field("aws_secret_access_key"))
+        .env("SESSION", field("aws_session_token"))
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(body)
+        .map_err(|e| e.to_string())?;
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+async fn write_credentials_upload_and_presigned_download(ctx: Arc<Ctx>) {
+    let datastore = ctx.admin.datastore();
+    let id = mint(&ctx, "Upload dataset").await;
+    let fetched = datastore.fetch_dataset(&id).await.expect("fetch");
+    let prefix = fetched.item.expect("item").s3.path;
+
+    let request: dt::CredentialsRequest =
+        from_json(json!({"dataset_id": id, "console_session_required": false}));
+    let write = datastore
+        .generate_write_access_credentials(&request)
+        .await
+        .expect("write credentials");
+    assert!(write.status.success);
+    let credentials = to_json(&write.credentials);
+    let body = b"temperature,site\n21.5,north\n";
+    let key = format!("{prefix}data/readings.csv");
+    s3_put_with(&ctx, &credentials, &key, body).expect("upload with the write credentials");
+    // (moto does not enforce the session policy that scopes these keys to the
+    // dataset's prefix, so that scoping cannot be checked here.)
+
+    let read = datastore
+        .generate_read_access_credentials(&request)
+        .await
+        .expect("read credentials");
+    assert!(read.status.success);
+    assert!(to_json(&read.credentials)["aws_access_key_id"].is_string());
+
+    let request: dt::PresignedUrlRequest =
+        from_json(json!({"dataset_id": id, "file_path": "data/readings.csv", "expires_in": 600}));
+    let presigned = datastore
+        .generate_presigned_url(&request)
+        .await
+        .expect("presigned url");
+    let downloaded = reqwest::get(&presigned.presigned_url)
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(
+        &downloaded[..],
+        body,
+        "the presigned URL serves the same bytes"
+    );
+    assert_eq!(ctx.helper(&["s3-get", &key]).as_bytes(), body);
+}
+
+async fn schema_validation_and_access_checks(ctx: Arc<Ctx>) {
+    let fixtures = ctx.fixtures().await.clone();
+    let datastore = ctx.admin.datastore();
+    let schema = datastore.get_dataset_schema().await.expect("schema");
+    assert!(!to_json(&schema)["json_schema"].is_null());
+
+    let valid = metadata(&fixtures.organisation, &fixtures.person, "Valid");
+    let answer = datastore.validate_metadata(&valid).await.expect("validate");
+    assert!(answer.success, "valid metadata: {}", answer.details);
+    // An invalid answer is an answer, not an error.
+    let invalid = metadata("10378.1/no-such-org", &fixtures.person, "Invalid");
+    let answer = datastore
+        .validate_metadata(&invalid)
+        .await
+        .expect("validation answers");
+    assert!(!answer.success, "an unknown organisation is invalid");
+    assert!(!answer.details.is_empty());
+
+    let health = datastore.get_health_check().await.expect("health");
+    assert!(!health.is_empty());
+    let config = datastore
+        .generate_config_file(Some(true))
+        .await
+        .expect("config");
+    assert!(!config.is_empty());
+    for (name, user) in [
+        ("admin", datastore.check_admin_access().await),
+        ("general", datastore.check_general_access().await),
+        ("read", datastore.check_read_access().await),
+        ("write", datastore.check_write_access().await),
+    ] {
+        let user = user.unwrap_or_else(|e| panic!("check {name} access: {e}"));
+        assert_eq!(user.username, ctx.env.admin_username);
+    }
+    let error = ctx
+        .user
+        .datastore()
+        .check_admin_access()
+        .await
+        .expect_err("not an admin");
+    assert_eq!(error.status(), Some(401), "{error}");
+}
+
+async fn release_review(ctx: Arc<Ctx>) {
+    let fixtures = ctx.fixtures().await.clone();
+    let id = mint(&ctx, "Released dataset").await;
+    let review = ctx.admin.datastore();
+    let admin = review.review();
+    admin
+        .add_reviewer(&fixtures.person)
+        .await
+        .expect("add reviewer");
+    let reviewers = admin.list_reviewers().await.expect("list reviewers");
+    assert!(reviewers.contains(&fixtures.person), "{reviewers:?}");
+
+    let request: dt::ReleaseApprovalRequest =
+        from_json(json!({"dataset_id": id, "approver_id": fixtures.person, "notes": "please"}));
+    let requested = admin.approval_request(&request).await;
+    answered("approval request", &requested);
+    let action: dt::ActionApprovalRequest =
+        from_json(json!({"dataset_id": id, "approve": true, "notes": "fine"}));
+    let actioned = admin.action_approval_request(&action).await;
+    answered("action approval request", &actioned);
+    if requested.is_ok() && actioned.is_ok() {
+        let fetched = review.fetch_dataset(&id).await.expect("fetch");
+        assert_eq!(
+            to_json(&fetched.item.expect("item"))["release_status"],
+            "RELEASED"
+        );
+    }
+
+    admin
+        .delete_reviewer(&fixtures.person)
+        .await
+        .expect("delete reviewer");
+    let reviewers = admin.list_reviewers().await.expect("list reviewers");
+    assert!(!reviewers.contains(&fixtures.person), "{reviewers:?}");
+}
+
+async fn unknown_dataset_is_a_typed_not_found(ctx: Arc<Ctx>) {
+    let error = ctx
+        .admin
+        .datastore()
+        .fetch_dataset("10378.1/no-such-dataset")
+        .await
+        .expect_err("no such dataset");
+    assert!(error.is_not_found(), "{error}");
+}

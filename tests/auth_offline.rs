@@ -3,14 +3,75 @@
 
 mod common;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::keycloak::{CLIENT_ID, Keycloak, http};
+use common::keycloak::{CLIENT_ID, Keycloak, RefusingPort, http};
 use provena_client::auth::{AuthError, AuthManager, OfflineTokenManager, TokenOrigin};
+use tokio::sync::Semaphore;
 
 fn manager(kc: &Keycloak, offline: &str) -> OfflineTokenManager {
     OfflineTokenManager::new(http(), kc.realm_url(), CLIENT_ID, offline).expect("manager")
+}
+
+/// Runs `future`, adding a permit to `arrived` as soon as its first poll has
+/// returned. A token call's first poll reads the manager's state and queues
+/// for the refresh (or sends the request): once `arrived` holds a permit per
+/// caller, every caller is inside the call, whatever the scheduler did.
+async fn signal_first_poll<F: Future>(future: F, arrived: Arc<Semaphore>) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut signalled = false;
+    std::future::poll_fn(move |cx| {
+        let poll = future.as_mut().poll(cx);
+        if !signalled {
+            signalled = true;
+            arrived.add_permits(1);
+        }
+        poll
+    })
+    .await
+}
+
+/// `callers` concurrent calls of `call` on `auth` while Keycloak holds its
+/// answers; the answers are released only once every caller is inside its
+/// call, so that they all overlap one token request.
+async fn overlapping_calls<F, Fut>(
+    kc: &Keycloak,
+    auth: &Arc<OfflineTokenManager>,
+    callers: u32,
+    call: F,
+) -> Vec<String>
+where
+    F: Fn(Arc<OfflineTokenManager>) -> Fut,
+    Fut: Future<Output = Result<String, AuthError>> + Send + 'static,
+{
+    kc.hold_answers();
+    let arrived = Arc::new(Semaphore::new(0));
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..callers {
+        set.spawn(signal_first_poll(call(auth.clone()), arrived.clone()));
+    }
+    arrived
+        .acquire_many(callers)
+        .await
+        .expect("semaphore open")
+        .forget();
+    kc.release_answers();
+    set.join_all()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("all callers get a token")
+}
+
+/// The refresh tokens of the token requests, for failure messages: a
+/// request this test did not make stands out.
+fn presented(kc: &Keycloak) -> Vec<String> {
+    kc.token_requests()
+        .iter()
+        .map(|r| r.field("refresh_token").unwrap_or("(none)").to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -90,7 +151,12 @@ async fn token_without_exp_claim_falls_back_to_expires_in() {
     let long = manager(&kc, &kc.issue_offline_token());
     long.access_token().await.expect("first");
     long.access_token().await.expect("second");
-    assert_eq!(kc.token_request_count(), 1, "300 s expires_in: reused");
+    assert_eq!(
+        kc.token_request_count(),
+        1,
+        "300 s expires_in: reused; refresh tokens presented: {:?}",
+        presented(&kc)
+    );
 
     kc.set_expires_in(Some(10));
     let short = manager(&kc, &kc.issue_offline_token());
@@ -99,7 +165,8 @@ async fn token_without_exp_claim_falls_back_to_expires_in() {
     assert_eq!(
         kc.token_request_count(),
         3,
-        "10 s expires_in: inside the skew"
+        "10 s expires_in: inside the skew; refresh tokens presented: {:?}",
+        presented(&kc)
     );
 }
 
@@ -111,25 +178,19 @@ async fn fifty_concurrent_callers_with_a_stale_token_cause_one_request() {
     let stale = auth.access_token().await.expect("warm-up");
     assert_eq!(kc.token_request_count(), 1);
 
-    // Slow answers make sure every caller arrives while the refresh is in flight.
-    kc.set_delay(Duration::from_millis(200));
+    // Every caller finds the stale token and is inside its call before the
+    // refresh is answered.
     kc.set_access_lifetime(300);
-    let mut set = tokio::task::JoinSet::new();
-    for _ in 0..50 {
-        let auth = auth.clone();
-        set.spawn(async move { auth.access_token().await.map(|t| t.expose().to_owned()) });
-    }
-    let tokens: Vec<String> = set
-        .join_all()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("all callers get a token");
+    let tokens = overlapping_calls(&kc, &auth, 50, |auth| async move {
+        auth.access_token().await.map(|t| t.expose().to_owned())
+    })
+    .await;
 
     assert_eq!(
         kc.token_request_count(),
         2,
-        "exactly one refresh for 50 callers"
+        "exactly one refresh for 50 callers: {:?}",
+        presented(&kc)
     );
     assert!(tokens.iter().all(|t| t == &tokens[0]), "all share it");
     assert_ne!(tokens[0], stale.expose());
@@ -155,24 +216,20 @@ async fn concurrent_force_refreshes_share_one_request() {
     let kc = Keycloak::start().await;
     let auth = Arc::new(manager(&kc, &kc.issue_offline_token()));
     auth.access_token().await.expect("warm-up");
-    kc.set_delay(Duration::from_millis(200));
 
-    let mut set = tokio::task::JoinSet::new();
-    for _ in 0..10 {
-        let auth = auth.clone();
-        set.spawn(async move { auth.force_refresh().await.map(|t| t.expose().to_owned()) });
-    }
-    let tokens: Vec<String> = set
-        .join_all()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("all forced refreshes succeed");
+    // Concurrent means: every caller has asked before the first forced refresh
+    // is answered. (A force_refresh that starts after a refresh completed
+    // rightly makes a request of its own.)
+    let tokens = overlapping_calls(&kc, &auth, 10, |auth| async move {
+        auth.force_refresh().await.map(|t| t.expose().to_owned())
+    })
+    .await;
 
     assert_eq!(
         kc.token_request_count(),
         2,
-        "one forced refresh for ten callers"
+        "one forced refresh for ten callers: {:?}",
+        presented(&kc)
     );
     assert!(tokens.iter().all(|t| t == &tokens[0]));
 }
@@ -297,18 +354,30 @@ async fn malformed_success_answer_is_an_invalid_response() {
 
 #[tokio::test]
 async fn unreachable_keycloak_is_a_request_error_naming_the_endpoint() {
-    // Bind and drop a listener so that the port is very likely closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let realm = url::Url::parse(&format!("http://127.0.0.1:{port}/auth/realms/test")).unwrap();
+    // Bound, never listening: connections are refused, and no other server
+    // (say, a parallel test's stand-in) can take the port while it is held.
+    let port = RefusingPort::new();
+    let addr = port.addr();
+    let realm = url::Url::parse(&format!("{}/auth/realms/test", port.url())).unwrap();
     let auth = OfflineTokenManager::new(http(), realm, CLIENT_ID, "offline").expect("manager");
 
     let err = auth.access_token().await.expect_err("refused");
 
-    assert!(matches!(err, AuthError::Request { .. }), "{err:?}");
-    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")));
+    match &err {
+        AuthError::Request { endpoint, source } => {
+            assert!(
+                source.is_connect(),
+                "the connection is refused, got {source:?}"
+            );
+            assert_eq!(
+                endpoint.as_str(),
+                format!("http://{addr}/auth/realms/test/protocol/openid-connect/token")
+            );
+        }
+        other => panic!("expected a Request error, got {other:?}"),
+    }
+    assert!(err.to_string().contains(&addr.to_string()), "{err}");
+    drop(port);
 }
 
 fn temp_dir(name: &str) -> std::path::PathBuf {

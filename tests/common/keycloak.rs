@@ -3,12 +3,18 @@
 //! format (form-encoded requests, JSON answers, OAuth error codes), issues
 //! JWT-shaped access tokens with an `exp` claim, records every request, and
 //! plays scripted device-flow sequences.
+//!
+//! Nothing here depends on the wall clock beyond the token lifetimes a test
+//! sets: to make callers overlap with a token request, a test holds the
+//! answers ([`Keycloak::hold_answers`]) until every caller has arrived, rather
+//! than sleeping and hoping. [`RefusingPort`] stands for an unreachable
+//! Keycloak without freeing a port that another test's server could take.
 #![allow(dead_code)] // each test binary uses a different part of it
 
 use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -20,7 +26,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
 
@@ -99,6 +106,8 @@ struct State {
     device: Option<DeviceScript>,
     raw_token_answer: Option<(u16, String)>,
     counter: u64,
+    /// `true` while answers flow; `false` holds them (see `hold_answers`).
+    open: watch::Sender<bool>,
 }
 
 /// The running stand-in; the server stops when this is dropped.
@@ -133,6 +142,7 @@ impl Keycloak {
             device: None,
             raw_token_answer: None,
             counter: 0,
+            open: watch::Sender::new(true),
         }));
         let shared = state.clone();
         let task = tokio::spawn(async move {
@@ -196,9 +206,22 @@ impl Keycloak {
         self.state().rotate_refresh = on;
     }
 
-    /// Delay before every answer, to make concurrent callers overlap.
+    /// Delay before every answer. To make concurrent callers overlap, prefer
+    /// [`Self::hold_answers`]: a delay only makes an overlap likely.
     pub fn set_delay(&self, delay: Duration) {
         self.state().delay = delay;
+    }
+
+    /// Holds the answers of the token and device endpoints: requests are
+    /// still received and recorded at once, but each waits for
+    /// [`Self::release_answers`] before it is answered.
+    pub fn hold_answers(&self) {
+        self.state().open.send_replace(false);
+    }
+
+    /// Answers every held request and stops holding.
+    pub fn release_answers(&self) {
+        self.state().open.send_replace(true);
     }
 
     /// Answer the next token requests with this raw status and body.
@@ -263,6 +286,57 @@ impl Keycloak {
     }
 }
 
+/// A loopback port on which every connection is refused, reserved for as long
+/// as this value lives: a socket bound to it that never listens.
+///
+/// Binding a listener on port 0, reading the port and dropping the listener
+/// does not give a closed port: the kernel may hand the same port to the next
+/// server that binds port 0, such as another test's stand-in, which then
+/// answers requests meant to fail. A bound socket keeps the port: without
+/// `SO_REUSEADDR` on it, no other socket can bind the port, and as it does not
+/// listen, the kernel refuses connections to it (`ECONNREFUSED`).
+pub struct RefusingPort {
+    socket: TcpSocket,
+    addr: SocketAddr,
+}
+
+impl RefusingPort {
+    /// Reserves a free port on 127.0.0.1.
+    pub fn new() -> Self {
+        let socket = TcpSocket::new_v4().expect("socket");
+        // The default, made explicit: with it, another socket that sets
+        // SO_REUSEADDR (as listeners do) could bind the same port.
+        socket.set_reuseaddr(false).expect("SO_REUSEADDR off");
+        socket
+            .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("bind loopback");
+        let addr = socket.local_addr().expect("local addr");
+        Self { socket, addr }
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Starts listening on the reserved port: from now on connections are
+    /// accepted, and the port was never free in between.
+    pub fn listen(self) -> TcpListener {
+        self.socket.listen(1024).expect("listen")
+    }
+}
+
+impl Default for RefusingPort {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 fn nonce() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -311,7 +385,10 @@ async fn handle(
     let token_path = format!("/auth/realms/{REALM}/protocol/openid-connect/token");
     let device_path = format!("/auth/realms/{REALM}/protocol/openid-connect/auth/device");
 
-    let delay = state.lock().expect("state").delay;
+    let (delay, mut open) = {
+        let st = state.lock().expect("state");
+        (st.delay, st.open.subscribe())
+    };
     if method != Method::POST {
         return Ok(oauth_error(
             405,
@@ -325,6 +402,7 @@ async fn handle(
             .expect("state")
             .token_requests
             .push(received.clone());
+        let _ = open.wait_for(|open| *open).await;
         tokio::time::sleep(delay).await;
         token(&mut state.lock().expect("state"), &received)
     } else if path == device_path {
@@ -333,6 +411,7 @@ async fn handle(
             .expect("state")
             .device_requests
             .push(received.clone());
+        let _ = open.wait_for(|open| *open).await;
         tokio::time::sleep(delay).await;
         device(&mut state.lock().expect("state"), &received)
     } else {
@@ -462,6 +541,17 @@ fn tokens(st: &mut State) -> Response<Full<Bytes>> {
 
 /// Everything logged through `tracing` while the guard lives, on this thread
 /// (and in blocking tasks that carry the subscriber along).
+///
+/// The capture is a thread-local default subscriber, and `tracing` caches
+/// per call site, process-wide, whether any subscriber is interested in it.
+/// While exactly one dispatcher is registered, that cache is filled from the
+/// default of whichever thread first reaches the call site: a parallel test
+/// without a subscriber reaching `obtained a new access token` first would
+/// cache "never" and blind the capture (tokio-rs/tracing#3611; it happened
+/// under load). Two inert dispatchers registered once per process, before any
+/// capture, keep `tracing` on its other path, which asks every registered
+/// dispatcher, the capture included, under a lock that orders it with
+/// registrations.
 pub struct LogCapture {
     buffer: Arc<Mutex<Vec<u8>>>,
     _guard: tracing::subscriber::DefaultGuard,
@@ -484,6 +574,10 @@ impl std::io::Write for CaptureWriter {
 impl LogCapture {
     /// Captures every level, from every crate, as plain text.
     pub fn start() -> Self {
+        static ANCHORS: OnceLock<[tracing::Dispatch; 2]> = OnceLock::new();
+        ANCHORS.get_or_init(|| {
+            [(), ()].map(|()| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()))
+        });
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let writer = CaptureWriter(buffer.clone());
         let subscriber = tracing_subscriber::fmt()

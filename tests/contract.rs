@@ -10,8 +10,11 @@
 //!
 //! The servers come from `scripts/prism run` (which `scripts/test` uses); it
 //! installs the pinned Prism, starts one server per service and document and
-//! exports their URLs. Without them (a plain `cargo test`) every test here
-//! says so once and passes.
+//! exports their URLs. A test whose servers are missing follows the rule of
+//! `common/skip.rs`: it fails in CI (`CI=true`), and elsewhere it is reported
+//! as `ignored (missing: ...)`, with a `SKIPPED:` line on stderr saying how to
+//! provide them. Hence this binary's own harness (`harness = false`,
+//! libtest-mimic): the built-in one cannot ignore a test at run time.
 //!
 //! - vendored `specs/`: requests validate, responses decode in static mode and
 //!   in dynamic mode with three seeds, and every operation is exercised;
@@ -23,12 +26,16 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::process::ExitCode;
 
 use common::cases::{Case, all_cases};
 use common::prism::{
     DocumentSet, Exchange, Mode, PrismProxy, PrismServers, announce, path_matches,
 };
+use common::skip;
 use common::specs::{self, SpecOperation};
+use libtest_mimic::{Arguments, Trial};
 use serde_json::Value;
 
 /// The only operation no facade method reaches, on purpose.
@@ -268,11 +275,7 @@ fn spec_operations() -> BTreeSet<(&'static str, String, String)> {
 
 /// The harness itself: a request the document forbids must come out as a
 /// request problem carrying Prism's message, and a missing token too.
-#[tokio::test]
-async fn an_invalid_request_is_reported_with_prisms_message() {
-    let Some(servers) = PrismServers::or_skip(DocumentSet::Specs) else {
-        return;
-    };
+async fn an_invalid_request_is_reported_with_prisms_message(servers: PrismServers) {
     let proxy = PrismProxy::start(&servers, Mode::Static).await;
     let http = reqwest::Client::new();
     let operation = find_operation("auth", "user_describe_group");
@@ -306,57 +309,21 @@ async fn an_invalid_request_is_reported_with_prisms_message() {
     }
 }
 
-#[tokio::test]
-async fn requests_validate_against_vendored_specs() {
-    let Some(servers) = PrismServers::or_skip(DocumentSet::Specs) else {
-        return;
-    };
+/// Every request of the case table validates (the vendored `specs/`, or
+/// upstream `served/`, which leaves many responses untyped: only the
+/// requests are checked there).
+async fn requests_validate(servers: PrismServers) {
     let (label, runs) = run_cases(&servers, Mode::Static).await;
     assert_requests(&label, &runs);
 }
 
-#[tokio::test]
-async fn static_responses_decode() {
-    let Some(servers) = PrismServers::or_skip(DocumentSet::Specs) else {
-        return;
-    };
-    let (label, runs) = run_cases(&servers, Mode::Static).await;
+/// Every response Prism makes up in `mode` decodes.
+async fn responses_decode(servers: PrismServers, mode: Mode) {
+    let (label, runs) = run_cases(&servers, mode).await;
     assert_responses_decode(&label, &runs);
 }
 
-macro_rules! dynamic_tests {
-    ($($name:ident, $typed_name:ident: $seed:literal;)*) => {$(
-        #[tokio::test]
-        async fn $name() {
-            let Some(servers) = PrismServers::or_skip(DocumentSet::Specs) else {
-                return;
-            };
-            let (label, runs) = run_cases(&servers, Mode::Dynamic { seed: $seed }).await;
-            assert_responses_decode(&label, &runs);
-        }
-
-        #[tokio::test]
-        async fn $typed_name() {
-            let Some(servers) = PrismServers::or_skip(DocumentSet::Typed) else {
-                return;
-            };
-            let (label, runs) = run_cases(&servers, Mode::Dynamic { seed: $seed }).await;
-            assert_responses_decode(&label, &runs);
-        }
-    )*};
-}
-
-dynamic_tests! {
-    dynamic_responses_decode_with_seed_1, typed_upstream_responses_decode_with_seed_1: 1;
-    dynamic_responses_decode_with_seed_2, typed_upstream_responses_decode_with_seed_2: 2;
-    dynamic_responses_decode_with_seed_3, typed_upstream_responses_decode_with_seed_3: 3;
-}
-
-#[tokio::test]
-async fn every_operation_is_exercised() {
-    let Some(servers) = PrismServers::or_skip(DocumentSet::Specs) else {
-        return;
-    };
+async fn every_operation_is_exercised(servers: PrismServers) {
     let (label, runs) = run_cases(&servers, Mode::Static).await;
     let exercised: BTreeSet<_> = runs
         .iter()
@@ -387,21 +354,73 @@ async fn every_operation_is_exercised() {
     );
 }
 
-#[tokio::test]
-async fn requests_validate_against_served_upstream() {
-    let Some(servers) = PrismServers::or_skip(DocumentSet::Served) else {
-        return;
-    };
-    // Served leaves many responses untyped: only the requests are checked.
-    let (label, runs) = run_cases(&servers, Mode::Static).await;
-    assert_requests(&label, &runs);
+/// A test that needs the Prism servers of `set` and runs `test` on them, on
+/// a current-thread Tokio runtime (as `#[tokio::test]` would).
+fn prism_trial<F, Fut>(name: &str, set: DocumentSet, test: F) -> Trial
+where
+    F: FnOnce(PrismServers) -> Fut + Send + 'static,
+    Fut: Future<Output = ()>,
+{
+    skip::trial(
+        name,
+        move || PrismServers::require(set),
+        move |servers| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("Tokio runtime")
+                .block_on(test(servers))
+        },
+    )
 }
 
-#[tokio::test]
-async fn typed_upstream_static_responses_decode() {
-    let Some(servers) = PrismServers::or_skip(DocumentSet::Typed) else {
-        return;
-    };
-    let (label, runs) = run_cases(&servers, Mode::Static).await;
-    assert_responses_decode(&label, &runs);
+fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    let mut trials = vec![
+        prism_trial(
+            "an_invalid_request_is_reported_with_prisms_message",
+            DocumentSet::Specs,
+            an_invalid_request_is_reported_with_prisms_message,
+        ),
+        prism_trial(
+            "requests_validate_against_vendored_specs",
+            DocumentSet::Specs,
+            requests_validate,
+        ),
+        prism_trial("static_responses_decode", DocumentSet::Specs, |servers| {
+            responses_decode(servers, Mode::Static)
+        }),
+        prism_trial(
+            "every_operation_is_exercised",
+            DocumentSet::Specs,
+            every_operation_is_exercised,
+        ),
+        prism_trial(
+            "requests_validate_against_served_upstream",
+            DocumentSet::Served,
+            requests_validate,
+        ),
+        prism_trial(
+            "typed_upstream_static_responses_decode",
+            DocumentSet::Typed,
+            |servers| responses_decode(servers, Mode::Static),
+        ),
+    ];
+    for seed in [1, 2, 3] {
+        let mode = Mode::Dynamic { seed };
+        trials.push(prism_trial(
+            &format!("dynamic_responses_decode_with_seed_{seed}"),
+            DocumentSet::Specs,
+            move |servers| responses_decode(servers, mode),
+        ));
+        trials.push(prism_trial(
+            &format!("typed_upstream_responses_decode_with_seed_{seed}"),
+            DocumentSet::Typed,
+            move |servers| responses_decode(servers, mode),
+        ));
+    }
+    trials.sort_by(|a, b| a.name().cmp(b.name()));
+    let conclusion = libtest_mimic::run(&args, trials);
+    skip::report("contract");
+    conclusion.exit_code()
 }

@@ -7,5 +7,6 @@ pub mod keycloak;
 pub mod prism;
 pub mod proxy;
 pub mod recorder;
+pub mod skip;
 pub mod specs;
 pub mod undeclared;

@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, Once};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -32,6 +33,8 @@ use provena_client::{Config, ProvenaClient};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+use super::skip::Missing;
 
 /// The token the contract clients send.
 pub const TOKEN: &str = "contract-test-token";
@@ -80,9 +83,6 @@ pub struct PrismServers {
     urls: BTreeMap<&'static str, String>,
 }
 
-static SKIPPED: Once = Once::new();
-static UPSTREAM_SKIPPED: Once = Once::new();
-
 impl PrismServers {
     /// The servers `scripts/prism run` announced for `set`: `None` when there
     /// are none; a panic when only some services have one.
@@ -90,11 +90,7 @@ impl PrismServers {
         let mut urls = BTreeMap::new();
         let mut missing = Vec::new();
         for service in SERVICES {
-            let name = format!(
-                "{}_{}_URL",
-                set.env_prefix(),
-                service.name.to_uppercase().replace('-', "_")
-            );
+            let name = Self::variable(set, service.name);
             match std::env::var(&name) {
                 Ok(url) if !url.trim().is_empty() => {
                     urls.insert(service.name, url.trim().trim_end_matches('/').to_string());
@@ -114,33 +110,77 @@ impl PrismServers {
         Some(Self { set, urls })
     }
 
-    /// The servers for `set`, or `None` after saying (once per process) why
-    /// the contract tests do not run.
-    pub fn or_skip(set: DocumentSet) -> Option<Self> {
+    /// `PROVENA_PRISM_{SET}_{SERVICE}_URL`.
+    fn variable(set: DocumentSet, service: &str) -> String {
+        format!(
+            "{}_{}_URL",
+            set.env_prefix(),
+            service.to_uppercase().replace('-', "_")
+        )
+    }
+
+    /// The servers for `set`, or what is missing for them and how to provide
+    /// it (for [`skip::trial`](super::skip::trial), which fails in CI and
+    /// skips visibly elsewhere).
+    pub fn require(set: DocumentSet) -> Result<Self, Missing> {
         if let Some(servers) = Self::from_env(set) {
-            return Some(servers);
+            return Ok(servers);
         }
-        if Self::from_env(DocumentSet::Specs).is_none() {
-            SKIPPED.call_once(|| {
-                announce(
-                    "contract tests skipped: Prism not running; run scripts/test \
-                     (installs and starts Prism), or scripts/prism run -- cargo test --test contract",
-                )
-            });
-        } else {
-            UPSTREAM_SKIPPED.call_once(|| {
-                announce(
-                    "upstream contract tests skipped: no Prism on the upstream documents \
-                     ($PROVENA_OPENAPI_DIR or ../shared/provena-openapi not found by scripts/prism)",
-                )
-            });
-        }
-        None
+        let services: Vec<String> = SERVICES
+            .iter()
+            .map(|s| s.name.to_uppercase().replace('-', "_"))
+            .collect();
+        let what = format!(
+            "Prism on the {} documents ({}_<SERVICE>_URL unset, <SERVICE> = {})",
+            set.label(),
+            set.env_prefix(),
+            services.join(", ")
+        );
+        const RUN: &str = "scripts/prism run -- cargo test --test contract";
+        let how = match set {
+            DocumentSet::Specs => format!(
+                "run `{RUN}` (or scripts/test): it installs the pinned Prism with npm \
+                 (needs Node >= 20.16), starts the servers and sets these variables"
+            ),
+            DocumentSet::Served | DocumentSet::Typed => {
+                let (dir, origin) = upstream_dir();
+                if dir.join("served").is_dir() && dir.join("typed").is_dir() {
+                    format!(
+                        "run `{RUN}`: it serves the upstream documents it finds in {} ({origin})",
+                        dir.display()
+                    )
+                } else {
+                    format!(
+                        "put the upstream provena-openapi documents (its served/ and typed/ \
+                         directories) in {} ({origin}; not found there), then run `{RUN}`",
+                        dir.display()
+                    )
+                }
+            }
+        };
+        Err(Missing::new(what, how))
     }
 
     /// The version `scripts/prism` reported, for messages.
     pub fn version() -> String {
         std::env::var("PROVENA_PRISM_VERSION").unwrap_or_else(|_| "(unknown version)".into())
+    }
+}
+
+/// Where `scripts/prism` looks for the upstream documents:
+/// `$PROVENA_OPENAPI_DIR`, else `../shared/provena-openapi` beside the
+/// repository; with a word on which it was.
+fn upstream_dir() -> (PathBuf, &'static str) {
+    match std::env::var_os("PROVENA_OPENAPI_DIR") {
+        Some(dir) if !dir.is_empty() => (PathBuf::from(dir), "$PROVENA_OPENAPI_DIR"),
+        _ => {
+            let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+            let beside = beside.canonicalize().unwrap_or(beside);
+            (
+                beside.join("shared/provena-openapi"),
+                "the default; set PROVENA_OPENAPI_DIR to use another directory",
+            )
+        }
     }
 }
 

@@ -116,6 +116,11 @@ pub fn derive_one(
         }
     };
 
+    // The hash is of the document's content, in canonical form, so that the
+    // same document hashes the same whether it comes from a file written by
+    // hand or tool, or from a live server that serves it compactly.
+    let sha = sha256_hex(canon::to_string(&doc).as_bytes());
+
     let ctx = RuleCtx { service };
     let mut rule_counts = Vec::new();
     let mut handwritten = Vec::new();
@@ -141,7 +146,6 @@ pub fn derive_one(
 
     verify(service, &doc)?;
 
-    let sha = sha256_hex(raw);
     let meta = meta::build(&meta::MetaInput {
         service,
         source: label,

@@ -210,6 +210,16 @@ def proc_cmdline(pid: int) -> str:
         return ""
 
 
+def same_process(rec: Dict) -> bool:
+    """Does rec's pid still run what we started (not a reused pid)?"""
+    cmd = proc_cmdline(rec["pid"])
+    try:
+        pgid = os.getpgid(rec["pid"])
+    except ProcessLookupError:
+        return False
+    return pgid == rec["pgid"] and (not rec.get("cmd") or cmd == rec["cmd"])
+
+
 def _die_with_parent() -> None:
     # Linux: have the kernel SIGTERM the child if the orchestrator dies
     # without running its cleanup (e.g. SIGKILL). Used for `run` only.
@@ -261,8 +271,10 @@ class Instance:
             preexec_fn=None if self.background else _die_with_parent,
         )
         out.close()
+        # "cmd" is what /proc/<pid>/cmdline will read once the child has
+        # exec'd; `stop` uses it to tell our process from a reused pid.
         rec = {"name": name, "pid": p.pid, "pgid": p.pid, "port": port,
-               "log": str(logf), "cmd": proc_cmdline(p.pid) or " ".join(argv)}
+               "log": str(logf), "cmd": " ".join(str(x) for x in argv)}
         self.procs.append(rec)
         self._record()
         rec["_popen"] = p  # not serialised (added after _record)
@@ -284,9 +296,9 @@ def stop_records(procs: List[Dict]) -> List[str]:
         pid = rec["pid"]
         if not pid_alive(pid):
             continue
-        # Guard against pid reuse when stopping from a pid file.
-        cmd = proc_cmdline(pid)
-        if rec.get("cmd") and cmd and cmd != rec["cmd"]:
+        # Guard against pid reuse when stopping from a pid file (when we hold
+        # the Popen object the pid cannot have been reused).
+        if rec.get("_popen") is None and not same_process(rec):
             continue
         live.append(rec)
         try:
@@ -313,7 +325,7 @@ def stop_records(procs: List[Dict]) -> List[str]:
                 pass
     time.sleep(0.1)
     for rec in procs:
-        if pid_alive(rec["pid"]) and (not rec.get("cmd") or proc_cmdline(rec["pid"]) == rec["cmd"]):
+        if pid_alive(rec["pid"]) and (rec.get("_popen") is not None or same_process(rec)):
             problems.append(f"{rec['name']} (pid {rec['pid']}) is still running")
         if rec.get("port"):
             # Something listening there now is only our problem if it is ours
@@ -743,7 +755,9 @@ def cmd_run(repo: Path, upstream: Path, command: List[str]) -> int:
         log(f"env file: {inst.env_file}")
         env = dict(os.environ)
         env.update(env_vars)
-        child = subprocess.Popen(command, env=env)
+        # The command stays in our process group (Ctrl-C reaches it directly)
+        # and, like the servers, is sent SIGTERM should we die uncleanly.
+        child = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
         while True:
             try:
                 rc = child.wait()

@@ -18,6 +18,7 @@ then runs from stage/<app>/. Nothing of that is committed, and the stage is
 deleted once the install succeeded.
 """
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -83,9 +84,26 @@ def main() -> int:
     vpy = venv / "bin" / "python"
 
     want = fingerprint(upstream)
-    if vpy.exists() and stamp.exists() and stamp.read_text().strip() == want:
+
+    def up_to_date() -> bool:
+        return vpy.exists() and stamp.exists() and stamp.read_text().strip() == want
+
+    if up_to_date():
         print(vpy)
         return 0
+
+    # Two harness runs starting together on a cold checkout: one builds, the
+    # other waits and then finds the stamp in place.
+    tools.mkdir(parents=True, exist_ok=True)
+    with open(tools / "install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if up_to_date():
+            print(vpy)
+            return 0
+        return build(repo, upstream, tools, venv, vpy, stamp, want)
+
+
+def build(repo: Path, upstream: Path, tools: Path, venv: Path, vpy: Path, stamp: Path, want: str) -> int:
 
     if sys.version_info[:2] != (3, 10):
         log(f"WARNING: building the venv with Python {sys.version.split()[0]}; "

@@ -159,4 +159,28 @@ call "add member" 200 -X POST "$A/groups/admin/add_member?group_id=smoke" -H "$A
 call "membership" 200 "$A/groups/user/list_user_membership" -H "$USER"
 check "membership" '["groups"][0]["id"]' smoke
 
+# --- data store: release workflow (reviewer must be a registered reviewer;
+#     e-mails go out as job API jobs) and the registry indexes it relies on
+call "add reviewer" 200 -X POST -G "$D/release/sys-reviewers/add" --data-urlencode "reviewer_id=$PERSON" -H "$ADMIN"
+call "list reviewers" 200 "$D/release/sys-reviewers/list" -H "$ADMIN"
+check "list reviewers" '[0]' "$PERSON"
+call "release approval request" 200 -X POST "$D/release/approval-request" -H "$ADMIN" -H "$CT" \
+    -d "{\"dataset_id\":\"$DATASET\",\"approver_id\":\"$PERSON\",\"notes\":\"please\"}"
+check "release approval request" '["dataset_id"]' "$DATASET"
+call "list by release reviewer" 200 -X POST "$R/registry/general/list" -H "$ADMIN" -H "$CT" \
+    -d "{\"filter_by\":{\"release_reviewer\":\"$PERSON\"},\"sort_by\":{\"sort_type\":\"RELEASE_TIMESTAMP\"}}"
+check "list by release reviewer" '["items"][0]["id"]' "$DATASET"
+call "action approval request" 200 -X PUT "$D/release/action-approval-request" -H "$ADMIN" -H "$CT" \
+    -d "{\"dataset_id\":\"$DATASET\",\"approve\":true,\"notes\":\"ok\"}"
+call "released dataset" 200 -G "$R/registry/entity/dataset/fetch" --data-urlencode "id=$DATASET" -H "$ADMIN"
+check "released dataset" '["item"]["release_status"]' RELEASED
+call "list by access info uri" 200 -X POST "$R/registry/general/list" -H "$ADMIN" -H "$CT" \
+    -d '{"filter_by":{"item_subtype":"DATASET"},"sort_by":{"sort_type":"ACCESS_INFO_URI_BEGINS_WITH","begins_with":"http"}}'
+check "list by access info uri" '["status"]["success"]' true
+
+# --- data store: new version of the dataset (registry spins off a version job)
+call "version dataset" 200 -X POST "$D/register/version" -H "$ADMIN" -H "$CT" \
+    -d "{\"id\":\"$DATASET\",\"reason\":\"smoke v2\"}"
+check "version dataset" '["version_job_session_id"] is not None' true
+
 summary

@@ -757,7 +757,11 @@ def cmd_run(repo: Path, upstream: Path, command: List[str]) -> int:
         env.update(env_vars)
         # The command stays in our process group (Ctrl-C reaches it directly)
         # and, like the servers, is sent SIGTERM should we die uncleanly.
-        child = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
+        try:
+            child = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
+        except OSError as e:
+            log(f"cannot run {command[0]}: {e}")
+            return 127  # (finally: still stops everything)
         while True:
             try:
                 rc = child.wait()

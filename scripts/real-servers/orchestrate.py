@@ -692,26 +692,29 @@ def tools_dir(repo: Path) -> Path:
 
 def prune_runs(runs: Path, keep: int = 5) -> None:
     """Remove the directories of finished runs (their logs), keeping the most
-    recent few; stop anything a dead run left behind."""
+    recent few; stop anything a dead run left behind. A run directory is named
+    after its orchestrator's pid, which tells whether the run is still going
+    (its pid file may not exist yet). Safe against concurrent runs pruning."""
     if not runs.is_dir():
         return
     finished = []
     for d in runs.iterdir():
-        pf = d / "pids.json"
-        owner = None
-        if pf.exists():
-            try:
-                data = json.loads(pf.read_text())
-                owner = data.get("owner_pid")
-                if owner and not pid_alive(owner):
-                    stop_records(data.get("processes", []))
-            except (ValueError, OSError):
-                pass
-        if owner and pid_alive(owner) and owner != os.getpid():
+        if not d.name.isdigit():
             continue
-        finished.append(d)
-    finished.sort(key=lambda d: d.stat().st_mtime, reverse=True)
-    for d in finished[keep:]:
+        owner = int(d.name)
+        if owner == os.getpid() or pid_alive(owner):
+            continue
+        try:
+            data = json.loads((d / "pids.json").read_text())
+            stop_records(data.get("processes", []))
+        except (ValueError, OSError):
+            pass
+        try:
+            finished.append((d.stat().st_mtime, d))
+        except OSError:
+            continue  # another run pruned it meanwhile
+    finished.sort(reverse=True)
+    for _, d in finished[keep:]:
         shutil.rmtree(d, ignore_errors=True)
 
 

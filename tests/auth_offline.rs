@@ -21,16 +21,31 @@ fn manager(kc: &Keycloak, offline: &str) -> OfflineTokenManager {
 /// caller, every caller is inside the call, whatever the scheduler did.
 async fn signal_first_poll<F: Future>(future: F, arrived: Arc<Semaphore>) -> F::Output {
     let mut future = std::pin::pin!(future);
-    let mut signalled = false;
+    let mut arrival = Arrival(Some(arrived));
     std::future::poll_fn(move |cx| {
         let poll = future.as_mut().poll(cx);
-        if !signalled {
-            signalled = true;
-            arrived.add_permits(1);
-        }
+        arrival.signal();
         poll
     })
     .await
+}
+
+/// Adds one permit, once: after the first poll, or when a panic in it drops
+/// this (so that the test fails with that panic instead of waiting forever).
+struct Arrival(Option<Arc<Semaphore>>);
+
+impl Arrival {
+    fn signal(&mut self) {
+        if let Some(arrived) = self.0.take() {
+            arrived.add_permits(1);
+        }
+    }
+}
+
+impl Drop for Arrival {
+    fn drop(&mut self) {
+        self.signal();
+    }
 }
 
 /// `callers` concurrent calls of `call` on `auth` while Keycloak holds its

@@ -223,3 +223,13 @@ pub const NOT_RUNNABLE: &[(&str, &str, &str)] = &[
         "raises on purpose to test Sentry; left out of the facade",
     ),
 ];
+
+/// `prefix` with a suffix no earlier run against the same servers has used
+/// (the clock in nanoseconds): for names and ids that must be new each run.
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_nanos();
+    format!("{prefix}-{nanos}")
+}

@@ -248,7 +248,10 @@ fn operation_rows(service: &str, document: &Value) -> Result<Vec<OperationRow>, 
     // server changed, and the table must be read again against its code.
     for entry in ORDINARY_FLAGS.iter().filter(|e| e.service == service) {
         let exists = operations(document).any(|(_, _, operation)| {
-            operation.get("operationId").and_then(Value::as_str) == Some(entry.operation_id)
+            operation
+                .get("operationId")
+                .and_then(Value::as_str)
+                .is_some_and(|id| entry.covers(service, id))
                 && operation
                     .pointer("/responses/200/content/application~1json/schema")
                     .is_some_and(|s| success_flags(document, s).iter().any(|f| f == entry.flag))
@@ -266,7 +269,7 @@ fn operation_rows(service: &str, document: &Value) -> Result<Vec<OperationRow>, 
 fn is_ordinary(service: &str, operation_id: &str, flag: &str) -> bool {
     ORDINARY_FLAGS
         .iter()
-        .any(|e| e.service == service && e.operation_id == operation_id && e.flag == flag)
+        .any(|e| e.covers(service, operation_id) && e.flag == flag)
 }
 
 /// JSON pointers of the boolean `success` flags of a response schema: the

@@ -17,12 +17,24 @@
 pub struct OrdinaryFlag {
     /// Service name, as in [`crate::SERVICES`].
     pub service: &'static str,
-    /// The operation's `operationId`.
+    /// The operation's `operationId`; a trailing `*` stands for any rest
+    /// (`validate_*`: every subtype's validate route).
     pub operation_id: &'static str,
     /// JSON pointer of the flag in the response body.
     pub flag: &'static str,
     /// What `false` means there.
     pub meaning: &'static str,
+}
+
+impl OrdinaryFlag {
+    /// Whether this entry is about `operation_id` of `service`.
+    pub fn covers(&self, service: &str, operation_id: &str) -> bool {
+        self.service == service
+            && match self.operation_id.strip_suffix('*') {
+                Some(prefix) => operation_id.starts_with(prefix),
+                None => operation_id == self.operation_id,
+            }
+    }
 }
 
 /// The flags whose `false` is an ordinary answer. `build.rs` fails when an
@@ -46,6 +58,12 @@ pub const ORDINARY_FLAGS: &[OrdinaryFlag] = &[
         flag: "/email_alert/success",
         meaning: "the state changed but no e-mail went out (none requested, no valid \
                   address, or sending failed); `email_alert.details` says which",
+    },
+    OrdinaryFlag {
+        service: "registry",
+        operation_id: "validate_*",
+        flag: "/status/success",
+        meaning: "the domain information is not valid; `status.details` says why",
     },
     OrdinaryFlag {
         service: "datastore",
@@ -110,6 +128,20 @@ pub const NOT_FOUND_ANSWERS: &[NotFoundAnswer] = &[
         status: 200,
         operations: &[],
         message_contains: "Could not find item in table.",
+    },
+    // Group changes (add, remove member(s)) name a group that is not there.
+    NotFoundAnswer {
+        service: "auth",
+        status: 400,
+        operations: &[],
+        message_contains: "but no such group was found.",
+    },
+    // Group update and delete.
+    NotFoundAnswer {
+        service: "auth",
+        status: 400,
+        operations: &["admin_update_group", "admin_remove_group"],
+        message_contains: "but it does not exist!",
     },
     // Group routes: "No group with id {id} was found."
     NotFoundAnswer {

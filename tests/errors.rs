@@ -571,3 +571,22 @@ async fn an_unknown_access_request_is_a_typed_not_found() {
         .unwrap_err();
     assert!(error.is_not_found(), "{error:?}");
 }
+
+#[tokio::test]
+async fn invalid_domain_information_is_the_answer_of_a_registry_validate() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("registry").push(Reply::json(
+        200,
+        &json!({"status": {"success": false, "details": "Validation Error: name missing"}}),
+    ));
+    let info = serde_json::from_value(sample_of("registry", "OrganisationDomainInfo"))
+        .expect("sample domain info");
+    let answer = deployment
+        .client()
+        .registry()
+        .validate_item::<Organisation>(&info)
+        .await
+        .expect("validation answered");
+    assert!(!answer.status.success);
+    assert!(answer.status.details.contains("name missing"));
+}

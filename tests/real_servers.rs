@@ -28,9 +28,32 @@ use std::sync::Arc;
 use libtest_mimic::{Arguments, Trial};
 use real::{Ctx, NOT_RUNNABLE, RealEnv, SERVICES, Workflow};
 
-/// Disagreements between the real servers and the vendored documents that are
-/// known and handled, as `ReportedFinding::key()`s, each with why it is fine.
-const KNOWN_FINDINGS: &[(&str, &str)] = &[];
+/// A class of disagreement between the real servers and the vendored
+/// documents that is known and handled: a finding kind, in a schema, at a
+/// member name, wherever (which operation, how deep) it shows up.
+struct KnownFinding {
+    kind: &'static str,
+    schema: &'static str,
+    member: &'static str,
+    why: &'static str,
+}
+
+/// Every known class; anything else the real servers send fails the suite.
+const KNOWN_FINDINGS: &[KnownFinding] = &[KnownFinding {
+    kind: "UndeclaredField",
+    schema: "CollectionFormatDatasetInfo",
+    member: "version",
+    why: "hidden from the schema upstream (RegistryModels.py, hidden_from_schema); \
+          kept in `extra` by the open_objects rule and sent back on update",
+}];
+
+impl KnownFinding {
+    fn matches(&self, finding: &common::undeclared::Finding) -> bool {
+        finding.kind.as_str() == self.kind
+            && finding.schema == self.schema
+            && finding.path.rsplit('/').next() == Some(self.member)
+    }
+}
 
 fn workflows() -> Vec<(&'static str, Workflow)> {
     let mut all = Vec::new();
@@ -128,7 +151,10 @@ fn coverage(observed: &BTreeMap<(String, String), BTreeSet<u16>>) -> bool {
             }
         }
     }
-    let listed: Vec<&str> = NOT_RUNNABLE.iter().map(|(_, op, _)| *op).collect();
+    let listed: Vec<String> = NOT_RUNNABLE
+        .iter()
+        .map(|(service, op, _)| format!("{service}.{op}"))
+        .collect();
     eprintln!(
         "real-server coverage: {seen}/{total} operations ({} not runnable: {})",
         excused.len(),
@@ -160,10 +186,21 @@ fn coverage(observed: &BTreeMap<(String, String), BTreeSet<u16>>) -> bool {
 /// false when something is not in [`KNOWN_FINDINGS`].
 fn findings(report: &common::undeclared::Report) -> bool {
     eprintln!("real-server findings against specs/:\n{}", report.render());
-    let allowed: Vec<&str> = KNOWN_FINDINGS.iter().map(|(key, _)| *key).collect();
-    let new = report.unexplained(&allowed);
-    for finding in &new {
-        eprintln!("  NEW: {}", finding.render());
+    let mut new = 0;
+    for reported in &report.findings {
+        match KNOWN_FINDINGS.iter().find(|k| k.matches(&reported.finding)) {
+            Some(known) => eprintln!("  known: {} ({})", reported.render(), known.why),
+            None => {
+                new += 1;
+                eprintln!("  NEW: {}", reported.render());
+            }
+        }
     }
-    new.is_empty()
+    if new > 0 {
+        eprintln!(
+            "real_servers: FAILED: {new} new disagreements between the real servers and specs/; \
+             handle each in the client and add it to KNOWN_FINDINGS with the reason"
+        );
+    }
+    new == 0
 }

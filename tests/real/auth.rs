@@ -783,6 +783,20 @@ fn listed(groups: &Option<Vec<at::UserGroupMetadata>>, id: &str) -> Option<at::U
         .cloned()
 }
 
+/// A group route's 400 that names a group that is not there: a typed not-found.
+fn missing_group(what: &str, error: Error, says: &str) {
+    match &error {
+        Error::NotFound {
+            detail,
+            status: 400,
+            ..
+        } => {
+            assert!(detail.contains(says), "{what}: {detail}")
+        }
+        other => panic!("{what}: expected a not-found 400, got {other}"),
+    }
+}
+
 fn bad_request(what: &str, error: Error, says: &str) {
     match &error {
         Error::BadRequest { detail, .. } => assert!(detail.contains(says), "{what}: {detail}"),
@@ -844,7 +858,7 @@ async fn group_is_created_described_listed_and_updated(ctx: Arc<Ctx>) {
         .admin_update_group(&group_metadata(&unique("rs-no-group"), "Nobody's"))
         .await
         .expect_err("no such group");
-    bad_request("update unknown", error, "does not exist");
+    missing_group("update unknown", error, "does not exist");
     remove_group(&ctx, &group.id).await;
 }
 
@@ -1281,17 +1295,18 @@ async fn removed_group_is_not_found(ctx: Arc<Ctx>) {
         assert_eq!(error.status(), Some(200), "{operation}: said in a 200");
     }
     assert!(listed(&admin.admin_list_groups().await.expect("list").groups, id).is_none());
-    // Routes that change a group answer an unknown one with 400.
+    // Routes that change a group answer an unknown one with a 400 the
+    // client reads as not-found.
     let error = admin
         .admin_remove_group(id)
         .await
         .expect_err("already removed");
-    bad_request("remove again", error, "does not exist");
+    missing_group("remove again", error, "does not exist");
     let error = admin
         .admin_add_member(id, &member(&ctx.env.user_username))
         .await
         .expect_err("no such group");
-    bad_request("add member", error, "no such group was found");
+    missing_group("add member", error, "no such group was found");
 }
 
 fn person_info(first: &str) -> provena_client::raw::registry::types::PersonDomainInfo {

@@ -72,10 +72,11 @@ fn should_open(schema: &Value, round_trip: bool) -> bool {
     let Some(m) = schema.as_object() else {
         return false;
     };
-    if !m
+    let lists_properties = m
         .get("properties")
-        .is_some_and(|p| p.as_object().is_some_and(|p| !p.is_empty()))
-    {
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty());
+    if !lists_properties {
         return false;
     }
     match m.get("additionalProperties") {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use common::deployment::{MockDeployment, TOKEN};
-use common::keycloak::LogCapture;
+use common::keycloak::{LogCapture, RefusingPort};
 use common::recorder::{Recorder, Reply};
 use provena_client::auth::{AccessToken, AuthError, AuthManager};
 use provena_client::retry::RetryPolicy;
@@ -181,11 +181,10 @@ async fn a_creating_post_is_not_retried_when_the_connection_drops_after_sending(
 #[tokio::test]
 async fn a_creating_post_is_retried_when_nothing_was_sent() {
     // A port nobody listens on yet: the first attempts are refused before any
-    // byte leaves; the server appears shortly after.
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
+    // byte leaves; the server appears shortly after, on the same socket, so
+    // that no other test's server can take the port in between.
+    let port = RefusingPort::new();
+    let base = port.url();
     let deployment = MockDeployment::start().await;
     let policy = RetryPolicy {
         max_attempts: 12,
@@ -196,14 +195,12 @@ async fn a_creating_post_is_retried_when_nothing_was_sent() {
     let client = deployment.client_with(
         deployment
             .config_builder()
-            .endpoint("id-service", format!("http://127.0.0.1:{port}"))
+            .endpoint("id-service", base)
             .retry(policy),
     );
     let late_server = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(30)).await;
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .expect("port still free");
+        let listener = port.listen();
         let (mut stream, _) = listener.accept().await.expect("the retry connects");
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut buffer = vec![0u8; 64 * 1024];

@@ -185,10 +185,11 @@ fn s3_put_with(ctx: &Ctx, credentials: &Value, key: &str, body: &[u8]) -> Result
             region_name=os.environ.get('PROVENA_REAL_AWS_REGION', 'ap-southeast-2'),\n\
             aws_access_key_id=os.environ['KEY_ID'], aws_secret_access_key=os.environ['SECRET'],\n\
             aws_session_token=os.environ['SESSION'])\n\
-        s3.put_object(Bucket=os.environ['PROVENA_REAL_S3_BUCKET'], Key=sys.argv[1], Body=sys.stdin.buffer.read())\n";
+        s3.put_object(Bucket=os.environ['BUCKET'], Key=sys.argv[1], Body=sys.stdin.buffer.read())\n";
     let field = |name: &str| credentials[name].as_str().unwrap_or_default().to_string();
     let mut child = std::process::Command::new(&ctx.env.python)
         .args(["-c", script, key])
+        .env("BUCKET", &ctx.env.bucket)
         .env("KEY_ID", field("aws_access_key_id"))
         .env("SECRET", field("aws_secret_access_key"))
         .env("SESSION", field("aws_session_token"))

@@ -80,15 +80,6 @@ impl RealEnv {
             Err(missing.join(", "))
         }
     }
-
-    /// The base URL of `service`.
-    pub fn url(&self, service: &str) -> &str {
-        self.urls
-            .iter()
-            .find(|(name, _)| *name == service)
-            .map(|(_, url)| url.as_str())
-            .unwrap_or_else(|| panic!("no URL for {service}"))
-    }
 }
 
 /// Org and person made once and shared; the person is linked to the admin

@@ -14,66 +14,28 @@ use provena_client::raw::auth::types as at;
 use serde_json::{Value, json};
 
 use super::job::{await_launched, work};
-use super::{Ctx, Workflow, from_json, to_json, unique};
+use super::{Ctx, from_json, to_json, unique};
 
-/// The auth service's workflows, by name.
-pub const WORKFLOWS: &[(&str, Workflow)] = &[
-    ("auth::health_config_and_access_checks", |c| {
-        Box::pin(health_config_and_access_checks(c))
-    }),
-    ("auth::admin_routes_refuse_an_ordinary_user_with_401", |c| {
-        Box::pin(admin_routes_refuse_an_ordinary_user_with_401(c))
-    }),
-    ("auth::access_report_mirrors_the_token_roles", |c| {
-        Box::pin(access_report_mirrors_the_token_roles(c))
-    }),
-    (
-        "auth::access_request_appears_in_user_and_admin_histories",
-        |c| Box::pin(access_request_appears_in_user_and_admin_histories(c)),
-    ),
-    ("auth::access_request_email_goes_out_as_a_job", |c| {
-        Box::pin(access_request_email_goes_out_as_a_job(c))
-    }),
-    (
-        "auth::access_request_notes_and_state_change_are_recorded",
-        |c| Box::pin(access_request_notes_and_state_change_are_recorded(c)),
-    ),
-    (
-        "auth::state_change_email_alert_goes_out_as_the_users_job",
-        |c| Box::pin(state_change_email_alert_goes_out_as_the_users_job(c)),
-    ),
-    ("auth::deleted_access_request_is_gone", |c| {
-        Box::pin(deleted_access_request_is_gone(c))
-    }),
-    ("auth::unknown_access_request_is_a_typed_not_found", |c| {
-        Box::pin(unknown_access_request_is_a_typed_not_found(c))
-    }),
-    ("auth::group_is_created_described_listed_and_updated", |c| {
-        Box::pin(group_is_created_described_listed_and_updated(c))
-    }),
-    (
-        "auth::group_membership_is_visible_to_admin_and_member",
-        |c| Box::pin(group_membership_is_visible_to_admin_and_member(c)),
-    ),
-    ("auth::removing_members_is_all_or_nothing", |c| {
-        Box::pin(removing_members_is_all_or_nothing(c))
-    }),
-    ("auth::groups_export_imports_into_itself", |c| {
-        Box::pin(groups_export_imports_into_itself(c))
-    }),
-    ("auth::groups_restore_from_a_backup_table", |c| {
-        Box::pin(groups_restore_from_a_backup_table(c))
-    }),
-    ("auth::removed_group_is_not_found", |c| {
-        Box::pin(removed_group_is_not_found(c))
-    }),
-    ("auth::user_links_to_a_person_they_own", |c| {
-        Box::pin(user_links_to_a_person_they_own(c))
-    }),
-    ("auth::admin_clears_and_reassigns_a_users_link", |c| {
-        Box::pin(admin_clears_and_reassigns_a_users_link(c))
-    }),
-];
+workflows! {
+    "auth":
+    health_config_and_access_checks,
+    admin_routes_refuse_an_ordinary_user_with_401,
+    access_report_mirrors_the_token_roles,
+    access_request_appears_in_user_and_admin_histories,
+    access_request_email_goes_out_as_a_job,
+    access_request_notes_and_state_change_are_recorded,
+    state_change_email_alert_goes_out_as_the_users_job,
+    deleted_access_request_is_gone,
+    unknown_access_request_is_a_typed_not_found,
+    group_is_created_described_listed_and_updated,
+    group_membership_is_visible_to_admin_and_member,
+    removing_members_is_all_or_nothing,
+    groups_export_imports_into_itself,
+    groups_restore_from_a_backup_table,
+    removed_group_is_not_found,
+    user_links_to_a_person_they_own,
+    admin_clears_and_reassigns_a_users_link,
+}
 
 /// The role the ordinary user asks for in the access-request workflows.
 const ASKED_ROLE: &str = "sys-admin-read";

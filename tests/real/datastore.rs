@@ -8,25 +8,16 @@ use provena_client::clients::registry::Dataset;
 use provena_client::raw::datastore::types as dt;
 use serde_json::{Value, json};
 
-use super::{Ctx, Workflow, answered, from_json, to_json};
+use super::{Ctx, answered, from_json, to_json};
 
-/// The data store's workflows, by name.
-pub const WORKFLOWS: &[(&str, Workflow)] = &[
-    ("datastore::dataset_round_trip", |c| {
-        Box::pin(dataset_round_trip(c))
-    }),
-    (
-        "datastore::write_credentials_upload_and_presigned_download",
-        |c| Box::pin(write_credentials_upload_and_presigned_download(c)),
-    ),
-    ("datastore::schema_validation_and_access_checks", |c| {
-        Box::pin(schema_validation_and_access_checks(c))
-    }),
-    ("datastore::release_review", |c| Box::pin(release_review(c))),
-    ("datastore::unknown_dataset_is_a_typed_not_found", |c| {
-        Box::pin(unknown_dataset_is_a_typed_not_found(c))
-    }),
-];
+workflows! {
+    "datastore":
+    dataset_round_trip,
+    write_credentials_upload_and_presigned_download,
+    schema_validation_and_access_checks,
+    release_review,
+    unknown_dataset_is_a_typed_not_found,
+}
 
 /// Metadata of a new dataset held by the fixture organisation and person.
 fn metadata(ctx_org: &str, person: &str, name: &str) -> dt::CollectionFormat {

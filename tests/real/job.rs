@@ -15,52 +15,23 @@ use provena_client::clients::registry::Model;
 use provena_client::raw::job::types as jt;
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, Workflow, from_json, to_json, unique};
+use super::{Ctx, from_json, to_json, unique};
 
-/// The job service's workflows, by name.
-pub const WORKFLOWS: &[(&str, Workflow)] = &[
-    (
-        "job::launched_job_is_unseen_until_a_worker_writes_it",
-        |c| Box::pin(launched_job_is_unseen_until_a_worker_writes_it(c)),
-    ),
-    (
-        "job::launched_job_is_pending_then_succeeds_with_its_result",
-        |c| Box::pin(launched_job_is_pending_then_succeeds_with_its_result(c)),
-    ),
-    ("job::failed_job_carries_the_workers_info", |c| {
-        Box::pin(failed_job_carries_the_workers_info(c))
-    }),
-    (
-        "job::launch_refuses_a_payload_its_sub_type_does_not_accept",
-        |c| Box::pin(launch_refuses_a_payload_its_sub_type_does_not_accept(c)),
-    ),
-    (
-        "job::user_and_admin_lists_page_through_every_launched_job",
-        |c| Box::pin(user_and_admin_lists_page_through_every_launched_job(c)),
-    ),
-    ("job::batch_lists_hold_exactly_the_batch", |c| {
-        Box::pin(batch_lists_hold_exactly_the_batch(c))
-    }),
-    (
-        "job::admin_batch_list_with_username_filter_is_an_upstream_500",
-        |c| Box::pin(admin_batch_list_with_username_filter_is_an_upstream_500(c)),
-    ),
-    ("job::unknown_session_id_is_a_typed_not_found", |c| {
-        Box::pin(unknown_session_id_is_a_typed_not_found(c))
-    }),
-    ("job::ordinary_user_cannot_see_the_admins_jobs", |c| {
-        Box::pin(ordinary_user_cannot_see_the_admins_jobs(c))
-    }),
-    ("job::admin_routes_refuse_an_ordinary_user_with_401", |c| {
-        Box::pin(admin_routes_refuse_an_ordinary_user_with_401(c))
-    }),
-    ("job::health_config_and_access_checks", |c| {
-        Box::pin(health_config_and_access_checks(c))
-    }),
-    ("job::registry_create_spins_off_a_listable_job", |c| {
-        Box::pin(registry_create_spins_off_a_listable_job(c))
-    }),
-];
+workflows! {
+    "job":
+    launched_job_is_unseen_until_a_worker_writes_it,
+    launched_job_is_pending_then_succeeds_with_its_result,
+    failed_job_carries_the_workers_info,
+    launch_refuses_a_payload_its_sub_type_does_not_accept,
+    user_and_admin_lists_page_through_every_launched_job,
+    batch_lists_hold_exactly_the_batch,
+    admin_batch_list_with_username_filter_is_an_upstream_500,
+    unknown_session_id_is_a_typed_not_found,
+    ordinary_user_cannot_see_the_admins_jobs,
+    admin_routes_refuse_an_ordinary_user_with_401,
+    health_config_and_access_checks,
+    registry_create_spins_off_a_listable_job,
+}
 
 /// A `REGISTRY_WAKE_UP` launch: its payload (`WakeUpPayload`: an optional
 /// `reason`) validates, and nothing acts on it here.

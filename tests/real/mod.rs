@@ -3,6 +3,17 @@
 //! fixtures several workflows need, and the table of operations that cannot
 //! run here.
 
+/// Declares a module's `WORKFLOWS` table from its workflow functions, each
+/// named `"{module}::{function}"`.
+macro_rules! workflows {
+    ($module:literal: $($name:ident),* $(,)?) => {
+        /// This module's workflows, by name.
+        pub const WORKFLOWS: &[(&str, $crate::real::Workflow)] = &[
+            $((concat!($module, "::", stringify!($name)), |c| Box::pin($name(c))),)*
+        ];
+    };
+}
+
 pub mod auth;
 pub mod datastore;
 pub mod job;

@@ -12,42 +12,21 @@ use provena_client::raw::registry::types as rt;
 use provena_client::{Error, ProvenaClient};
 use serde_json::{Value, json};
 
-use super::{Ctx, Fixtures, Workflow, answered, from_json, to_json};
+use super::{Ctx, Fixtures, answered, from_json, to_json};
 
-/// The registry's workflows, by name.
-pub const WORKFLOWS: &[(&str, Workflow)] = &[
-    ("registry::organisation_create_fetch_update_revert", |c| {
-        Box::pin(organisation_create_fetch_update_revert(c))
-    }),
-    ("registry::lock_status_flips_and_is_recorded", |c| {
-        Box::pin(lock_status_flips_and_is_recorded(c))
-    }),
-    ("registry::auth_settings_round_trip", |c| {
-        Box::pin(auth_settings_round_trip(c))
-    }),
-    ("registry::lists_page_through_everything_created", |c| {
-        Box::pin(lists_page_through_everything_created(c))
-    }),
-    ("registry::seeded_item_is_completed_by_update", |c| {
-        Box::pin(seeded_item_is_completed_by_update(c))
-    }),
-    ("registry::model_is_versioned", |c| {
-        Box::pin(model_is_versioned(c))
-    }),
-    ("registry::every_subtype_answers_every_shared_action", |c| {
-        Box::pin(every_subtype_answers_every_shared_action(c))
-    }),
-    ("registry::unknown_id_is_a_typed_not_found", |c| {
-        Box::pin(unknown_id_is_a_typed_not_found(c))
-    }),
-    ("registry::general_and_admin_routes", |c| {
-        Box::pin(general_and_admin_routes(c))
-    }),
-    (
-        "registry::admin_routes_refuse_an_ordinary_user_with_401",
-        |c| Box::pin(admin_routes_refuse_an_ordinary_user_with_401(c)),
-    ),
-];
+workflows! {
+    "registry":
+    organisation_create_fetch_update_revert,
+    lock_status_flips_and_is_recorded,
+    auth_settings_round_trip,
+    lists_page_through_everything_created,
+    seeded_item_is_completed_by_update,
+    model_is_versioned,
+    every_subtype_answers_every_shared_action,
+    unknown_id_is_a_typed_not_found,
+    general_and_admin_routes,
+    admin_routes_refuse_an_ordinary_user_with_401,
+}
 
 fn organisation(name: &str) -> rt::OrganisationDomainInfo {
     from_json(json!({"display_name": name, "name": name, "ror": "https://ror.org/03qn8fb07"}))

@@ -103,17 +103,7 @@ impl Config {
             ),
         ] {
             if let Some(value) = lookup(name) {
-                let seconds: f64 = value
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|s: &f64| s.is_finite() && *s > 0.0)
-                    .ok_or_else(|| {
-                        Error::Config(format!(
-                            "{name}={value:?} is not a positive number of seconds"
-                        ))
-                    })?;
-                builder = setter(builder, Duration::from_secs_f64(seconds));
+                builder = setter(builder, parse_seconds(name, &value)?);
             }
         }
         if let Some(value) = lookup("PROVENA_ALLOW_HTTP") {
@@ -163,6 +153,23 @@ impl Config {
     pub fn retry(&self) -> &RetryPolicy {
         &self.retry
     }
+}
+
+/// A timeout variable's value: a positive number of seconds that fits a
+/// [`Duration`] and is at least a nanosecond. Anything else (`-1`, `inf`,
+/// `NaN`, `1e30`, `0`, words) is a configuration error naming the variable.
+fn parse_seconds(name: &str, value: &str) -> Result<Duration, Error> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .filter(|timeout| !timeout.is_zero())
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "{name}={value:?} is not a positive number of seconds"
+            ))
+        })
 }
 
 fn env_name(service: &ServiceInfo) -> String {
@@ -471,6 +478,265 @@ mod tests {
         assert!(
             error.to_string().contains("PROVENA_CONNECT_TIMEOUT_SECS"),
             "{error}"
+        );
+    }
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    fn base() -> ConfigBuilder {
+        Config::builder().domain("d.example")
+    }
+
+    #[test]
+    fn a_timeout_variable_that_is_no_positive_duration_is_a_config_error_naming_it() {
+        for name in [
+            "PROVENA_REQUEST_TIMEOUT_SECS",
+            "PROVENA_CONNECT_TIMEOUT_SECS",
+        ] {
+            for value in [
+                "-1", "inf", "-inf", "NaN", "1e20", "1e300", "0", "-0", "1e-12", "soon", "",
+            ] {
+                let vars = [("PROVENA_DOMAIN", "d.example"), (name, value)];
+                match Config::from_lookup(lookup(&vars)) {
+                    Err(Error::Config(message)) => assert_eq!(
+                        message,
+                        format!("{name}={value:?} is not a positive number of seconds")
+                    ),
+                    other => panic!("{name}={value:?} gave {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn timeout_variables_are_read_as_fractional_seconds() {
+        let vars = [
+            ("PROVENA_DOMAIN", "d.example"),
+            ("PROVENA_REQUEST_TIMEOUT_SECS", " 2.5 "),
+            ("PROVENA_CONNECT_TIMEOUT_SECS", "0.25"),
+        ];
+        let config = Config::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(config.request_timeout(), Duration::from_millis(2500));
+        assert_eq!(config.connect_timeout(), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn client_id_keycloak_url_and_plain_http_permission_are_read_from_the_environment() {
+        let vars = [
+            ("PROVENA_DOMAIN", "d.example"),
+            ("PROVENA_CLIENT_ID", "client-tools"),
+            (
+                "PROVENA_KEYCLOAK_URL",
+                "http://kc.example.org/auth/realms/x",
+            ),
+            ("PROVENA_JOB_URL", "http://jobs.example.org"),
+            ("PROVENA_ALLOW_HTTP", " true "),
+        ];
+        let config = Config::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(config.client_id(), Some("client-tools"));
+        assert_eq!(
+            config.keycloak_realm().unwrap().as_str(),
+            "http://kc.example.org/auth/realms/x"
+        );
+        assert_eq!(
+            config.endpoint("job").unwrap().as_str(),
+            "http://jobs.example.org/"
+        );
+    }
+
+    #[test]
+    fn plain_http_permission_is_only_1_true_or_yes() {
+        for (value, allowed) in [
+            ("1", true),
+            ("true", true),
+            ("yes", true),
+            ("0", false),
+            ("no", false),
+        ] {
+            let vars = [
+                ("PROVENA_DOMAIN", "d.example"),
+                ("PROVENA_JOB_URL", "http://jobs.example.org"),
+                ("PROVENA_ALLOW_HTTP", value),
+            ];
+            assert_eq!(
+                Config::from_lookup(lookup(&vars)).is_ok(),
+                allowed,
+                "PROVENA_ALLOW_HTTP={value}"
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_are_60_s_requests_10_s_connects_256_mib_bodies_and_the_crate_user_agent() {
+        let config = base().build().unwrap();
+        assert_eq!(config.request_timeout(), Duration::from_secs(60));
+        assert_eq!(config.connect_timeout(), Duration::from_secs(10));
+        assert_eq!(config.max_body_bytes(), 268_435_456, "256 MiB");
+        assert_eq!(
+            config.user_agent(),
+            format!("provena-client-rust/{}", env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(config.retry(), &RetryPolicy::default());
+        assert_eq!(config.client_id(), None);
+        assert_eq!(config.keycloak_realm(), None, "no realm, no Keycloak");
+    }
+
+    #[test]
+    fn each_setting_is_kept_as_given() {
+        let policy = RetryPolicy {
+            max_attempts: 7,
+            ..RetryPolicy::disabled()
+        };
+        let config = base()
+            .client_id("cli")
+            .request_timeout(Duration::from_millis(1_500))
+            .connect_timeout(Duration::from_millis(750))
+            .user_agent("my-pipeline/2.0")
+            .max_body_bytes(12_345)
+            .retry(policy.clone())
+            .build()
+            .unwrap();
+        assert_eq!(config.client_id(), Some("cli"));
+        assert_eq!(config.request_timeout(), Duration::from_millis(1_500));
+        assert_eq!(config.connect_timeout(), Duration::from_millis(750));
+        assert_eq!(config.user_agent(), "my-pipeline/2.0");
+        assert_eq!(config.max_body_bytes(), 12_345);
+        assert_eq!(config.retry(), &policy);
+    }
+
+    #[test]
+    fn zero_timeouts_are_rejected_by_name() {
+        let error = base().request_timeout(Duration::ZERO).build().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid configuration: the request timeout is zero"
+        );
+        let error = base().connect_timeout(Duration::ZERO).build().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid configuration: the connect timeout is zero"
+        );
+    }
+
+    #[test]
+    fn a_domain_with_a_slash_colon_or_space_is_rejected() {
+        for domain in [
+            "d.example/api",
+            "d.example:443",
+            "d example",
+            "https://d.example",
+        ] {
+            let error = Config::builder().domain(domain).build().unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "invalid configuration: the domain {domain:?} must be a bare host name such as example.provena.io"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn the_domain_is_trimmed() {
+        let config = Config::builder().domain(" d.example ").build().unwrap();
+        assert_eq!(
+            config.endpoint("job").unwrap().as_str(),
+            "https://job-api.d.example/"
+        );
+    }
+
+    #[test]
+    fn without_domain_every_service_needs_an_endpoint() {
+        let error = Config::builder()
+            .endpoint("auth", "https://a.example")
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid configuration: no domain and no endpoint for the registry service"
+        );
+    }
+
+    #[test]
+    fn a_url_without_a_host_is_not_a_base_url() {
+        for url in [
+            "file:///tmp/api",
+            "mailto:someone@d.example",
+            "data:text/plain,x",
+        ] {
+            let error = base().endpoint("job", url).build().unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "invalid configuration: endpoint of job: {url:?} is not an http(s) base URL"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn a_scheme_other_than_http_or_https_is_rejected() {
+        let error = base()
+            .endpoint("job", "ftp://files.example.org")
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid configuration: ftp://files.example.org/: unsupported scheme \"ftp\""
+        );
+    }
+
+    #[test]
+    fn plain_http_is_allowed_to_every_loopback_host() {
+        for url in [
+            "http://localhost:8080",
+            "http://LocalHost",
+            "http://127.0.0.1:9",
+            "http://127.1.2.3",
+            "http://[::1]:8080",
+        ] {
+            assert!(base().endpoint("job", url).build().is_ok(), "{url}");
+        }
+        for url in [
+            "http://localhost.example.org",
+            "http://10.0.0.1",
+            "http://[::2]",
+        ] {
+            assert!(base().endpoint("job", url).build().is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn an_explicit_keycloak_url_replaces_the_derived_one_and_is_checked() {
+        let config = base()
+            .realm("r")
+            .keycloak_realm_url("https://sso.example.org/realms/r")
+            .build()
+            .unwrap();
+        assert_eq!(
+            config.keycloak_realm().unwrap().as_str(),
+            "https://sso.example.org/realms/r"
+        );
+        let error = base()
+            .keycloak_realm_url("http://sso.example.org/realms/r")
+            .build()
+            .unwrap_err();
+        assert!(error.to_string().contains("plain http"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_service_has_no_endpoint() {
+        let config = base().build().unwrap();
+        let error = config.endpoint("jobs").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid configuration: unknown service \"jobs\""
         );
     }
 }

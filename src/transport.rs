@@ -279,8 +279,7 @@ impl Transport {
                 }
             };
             let delay = policy.delay(attempt, retry_after);
-            let exhausted =
-                attempt >= policy.max_attempts || started.elapsed() + delay > policy.max_elapsed;
+            let exhausted = policy.gives_up(attempt, started.elapsed(), delay);
             match (spare, failed) {
                 (Some(next), _) if !exhausted => {
                     tracing::debug!(delay_ms = delay.as_millis() as u64, "retrying");
@@ -449,4 +448,181 @@ pub(crate) async fn call_manual<T: serde::de::DeserializeOwned + Send + Sync + '
         progenitor_client::ResponseValue::<T>::from_response::<()>(response).await
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::stream;
+
+    const SECRET: &str = "secret-token-42";
+
+    fn request() -> reqwest::Request {
+        let url = "https://example.org/".parse().expect("a URL");
+        reqwest::Request::new(reqwest::Method::GET, url)
+    }
+
+    fn chunks(sizes: &[usize]) -> Vec<reqwest::Result<Bytes>> {
+        sizes
+            .iter()
+            .map(|n| Ok(Bytes::from(vec![b'x'; *n])))
+            .collect()
+    }
+
+    /// A response whose length is known up front (`Content-Length`).
+    fn sized(length: usize) -> reqwest::Response {
+        reqwest::Response::from(http::Response::new(reqwest::Body::from(vec![b'x'; length])))
+    }
+
+    /// A response of unknown length (chunked), arriving in pieces of `sizes`.
+    fn streamed(sizes: &[usize]) -> reqwest::Response {
+        let body = reqwest::Body::wrap_stream(stream::iter(chunks(sizes)));
+        reqwest::Response::from(http::Response::new(body))
+    }
+
+    /// The body read within `limit`, or `None` if it was refused as too large.
+    async fn read(response: reqwest::Response, limit: u64) -> Option<usize> {
+        match read_limited(response, limit).await.expect("readable") {
+            Ok((_, body)) => Some(body.len()),
+            Err(_) => None,
+        }
+    }
+
+    fn transport(limit: u64) -> Transport {
+        Transport::with_policy(
+            crate::auth::StaticToken::shared("t"),
+            RetryPolicy::disabled(),
+            limit,
+            "prov",
+            &[],
+        )
+    }
+
+    async fn collect(sizes: &[usize], limit: u64) -> Result<usize, Error> {
+        let transport = transport(limit);
+        let stream = progenitor_client::ByteStream::new(Box::pin(stream::iter(chunks(sizes))));
+        let operation = transport.operation_name("generate_template_csv");
+        transport.collect(operation, stream).await.map(|b| b.len())
+    }
+
+    #[test]
+    fn the_bearer_header_is_sensitive_and_hidden_from_debug_output() {
+        let mut request = request();
+
+        set_bearer(&mut request, &AccessToken::new(SECRET)).expect("a valid token");
+
+        let value = &request.headers()[AUTHORIZATION];
+        assert_eq!(value, format!("Bearer {SECRET}").as_str());
+        assert!(value.is_sensitive());
+        let debug = format!("{request:?}");
+        assert!(debug.contains("authorization"), "{debug}");
+        assert!(!debug.contains(SECRET), "{debug}");
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_a_header_value_is_refused() {
+        let mut request = request();
+
+        let error = set_bearer(&mut request, &AccessToken::new("line\nbreak")).unwrap_err();
+
+        assert_eq!(
+            error,
+            "the access token contains characters not allowed in a header"
+        );
+        assert!(request.headers().get(AUTHORIZATION).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_sized_body_of_exactly_the_limit_is_read_and_one_byte_more_is_refused() {
+        assert_eq!(read(sized(100), 100).await, Some(100));
+        assert_eq!(read(sized(101), 100).await, None);
+        assert_eq!(read(sized(0), 0).await, Some(0));
+    }
+
+    #[tokio::test]
+    async fn a_chunked_body_of_exactly_the_limit_is_read_and_one_byte_more_is_refused() {
+        assert_eq!(read(streamed(&[40, 60]), 100).await, Some(100));
+        assert_eq!(read(streamed(&[40, 61]), 100).await, None);
+        assert_eq!(read(streamed(&[101]), 100).await, None);
+        assert_eq!(read(streamed(&[30, 30, 30, 11]), 100).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_refused_body_keeps_the_status_and_headers_and_drops_the_content() {
+        let mut response = http::Response::new(reqwest::Body::from(vec![b'x'; 10]));
+        *response.status_mut() = reqwest::StatusCode::CREATED;
+        response
+            .headers_mut()
+            .insert("x-trace", HeaderValue::from_static("abc"));
+
+        let Err(stand_in) = read_limited(reqwest::Response::from(response), 5)
+            .await
+            .expect("readable")
+        else {
+            panic!("a body over the limit is refused");
+        };
+
+        assert_eq!(stand_in.status(), reqwest::StatusCode::CREATED);
+        assert_eq!(stand_in.headers()["x-trace"], "abc");
+        assert_eq!(stand_in.bytes().await.expect("empty body").len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_file_of_exactly_the_limit_is_collected_and_one_byte_more_is_refused() {
+        assert_eq!(collect(&[40, 60], 100).await.expect("at the limit"), 100);
+        let error = collect(&[40, 61], 100).await.unwrap_err();
+        assert!(
+            matches!(error, Error::TooLarge { limit: 100, operation }
+                if operation.to_string() == "prov.generate_template_csv"),
+            "{error:?}"
+        );
+        assert!(matches!(
+            collect(&[101], 100).await,
+            Err(Error::TooLarge { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_collected_file_is_its_chunks_in_order() {
+        let transport = transport(1_000);
+        let parts: Vec<reqwest::Result<Bytes>> = vec![
+            Ok(Bytes::from_static(b"a,b\n")),
+            Ok(Bytes::from_static(b"1,2\n")),
+        ];
+        let stream = progenitor_client::ByteStream::new(Box::pin(stream::iter(parts)));
+        let operation = transport.operation_name("generate_template_csv");
+
+        let body = transport.collect(operation, stream).await.expect("small");
+
+        assert_eq!(&body[..], b"a,b\n1,2\n");
+    }
+
+    #[test]
+    fn a_false_failure_flag_reports_the_details_beside_it() {
+        let body = br#"{"status": {"success": false, "details": "no such run"}}"#;
+        assert_eq!(
+            failure_reported(&["/status/success"], body),
+            Some("no such run".to_string())
+        );
+        let nested = br#"{"state_change": {"success": false, "details": "locked"}}"#;
+        assert_eq!(
+            failure_reported(&["/status/success", "/state_change/success"], nested),
+            Some("locked".to_string())
+        );
+        let bare = br#"{"success": false}"#;
+        assert_eq!(failure_reported(&["/success"], bare), Some(String::new()));
+    }
+
+    #[test]
+    fn a_true_missing_or_unreadable_failure_flag_reports_nothing() {
+        let ok = br#"{"status": {"success": true, "details": "fine"}}"#;
+        assert_eq!(failure_reported(&["/status/success"], ok), None);
+        assert_eq!(failure_reported(&["/other/success"], ok), None);
+        assert_eq!(failure_reported(&[], br#"{"success": false}"#), None);
+        assert_eq!(failure_reported(&["/success"], b"not json"), None);
+        assert_eq!(
+            failure_reported(&["/success"], br#"{"success": "no"}"#),
+            None
+        );
+    }
 }

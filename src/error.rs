@@ -516,6 +516,11 @@ fn validation_errors(body: &[u8]) -> Option<Vec<FieldError>> {
 mod tests {
     use super::*;
 
+    fn http_client() -> reqwest::Client {
+        crate::install_crypto_provider();
+        reqwest::Client::new()
+    }
+
     const OP: OperationName = OperationName {
         service: "job",
         operation_id: "get_job",
@@ -532,10 +537,328 @@ mod tests {
     }
 
     #[test]
-    fn excerpt_is_bounded_and_lossy() {
+    fn an_excerpt_keeps_the_first_512_bytes_lossily_and_marks_the_cut() {
         let body = vec![0xff; BODY_EXCERPT_LIMIT * 4];
-        let text = excerpt(&body);
-        assert!(text.chars().count() <= BODY_EXCERPT_LIMIT + 1);
+        let expected = format!("{}…", "\u{fffd}".repeat(BODY_EXCERPT_LIMIT));
+        assert_eq!(excerpt(&body), expected);
+    }
+
+    #[test]
+    fn a_body_of_at_most_512_bytes_is_its_own_excerpt() {
+        let exact = "y".repeat(BODY_EXCERPT_LIMIT);
+        assert_eq!(excerpt(exact.as_bytes()), exact);
+        assert_eq!(excerpt(b"short"), "short");
+        assert_eq!(excerpt(b""), "");
+        let over = "y".repeat(BODY_EXCERPT_LIMIT + 1);
+        assert_eq!(excerpt(over.as_bytes()), format!("{exact}…"));
+    }
+
+    fn connection_error() -> reqwest::Error {
+        http_client()
+            .get("not a url")
+            .build()
+            .expect_err("an unparsable URL")
+    }
+
+    /// One error of each variant, with the status and retryability it reports.
+    fn every_variant() -> Vec<(Error, Option<u16>, bool)> {
+        let detail = || "d".to_string();
+        vec![
+            (
+                Error::BadRequest {
+                    operation: OP,
+                    detail: detail(),
+                },
+                Some(400),
+                false,
+            ),
+            (
+                Error::Unauthorized {
+                    operation: OP,
+                    detail: detail(),
+                },
+                Some(401),
+                false,
+            ),
+            (
+                Error::Forbidden {
+                    operation: OP,
+                    detail: detail(),
+                },
+                Some(403),
+                false,
+            ),
+            (
+                Error::NotFound {
+                    operation: OP,
+                    status: 400,
+                    detail: detail(),
+                },
+                Some(400),
+                false,
+            ),
+            (
+                Error::Validation {
+                    operation: OP,
+                    errors: vec![],
+                },
+                Some(422),
+                false,
+            ),
+            (
+                Error::Status {
+                    operation: OP,
+                    status: 418,
+                    body: detail(),
+                },
+                Some(418),
+                false,
+            ),
+            (
+                Error::Status {
+                    operation: OP,
+                    status: 429,
+                    body: detail(),
+                },
+                Some(429),
+                true,
+            ),
+            (
+                Error::Status {
+                    operation: OP,
+                    status: 500,
+                    body: detail(),
+                },
+                Some(500),
+                true,
+            ),
+            (
+                Error::Status {
+                    operation: OP,
+                    status: 503,
+                    body: detail(),
+                },
+                Some(503),
+                true,
+            ),
+            (
+                Error::Rejected {
+                    operation: OP,
+                    details: detail(),
+                    body: RejectedBody::new(Bytes::new()),
+                },
+                Some(200),
+                false,
+            ),
+            (Error::Timeout { operation: OP }, None, true),
+            (
+                Error::Connection {
+                    operation: OP,
+                    source: connection_error(),
+                },
+                None,
+                true,
+            ),
+            (
+                Error::Decode {
+                    operation: OP,
+                    excerpt: detail(),
+                    message: detail(),
+                },
+                None,
+                false,
+            ),
+            (
+                Error::TooLarge {
+                    operation: OP,
+                    limit: 1,
+                },
+                None,
+                false,
+            ),
+            (
+                Error::InvalidInput {
+                    operation: OP,
+                    message: detail(),
+                },
+                None,
+                false,
+            ),
+            (
+                Error::Auth {
+                    operation: OP,
+                    source: AuthError::Unavailable(detail()),
+                },
+                None,
+                false,
+            ),
+            (
+                Error::Transport {
+                    operation: OP,
+                    message: detail(),
+                },
+                None,
+                false,
+            ),
+            (
+                Error::AuthSetup(AuthError::Unavailable(detail())),
+                None,
+                false,
+            ),
+            (Error::Config(detail()), None, false),
+        ]
+    }
+
+    #[test]
+    fn each_variant_reports_the_http_status_it_came_from() {
+        for (error, status, _) in every_variant() {
+            assert_eq!(error.status(), status, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn timeouts_broken_connections_429_and_5xx_are_retryable_and_nothing_else() {
+        for (error, _, retryable) in every_variant() {
+            assert_eq!(error.is_retryable(), retryable, "{error:?}");
+        }
+        for (status, retryable) in [(428, false), (430, false), (499, false), (501, true)] {
+            let error = Error::Status {
+                operation: OP,
+                status,
+                body: String::new(),
+            };
+            assert_eq!(error.is_retryable(), retryable, "{status}");
+        }
+    }
+
+    #[test]
+    fn every_variant_but_config_and_auth_setup_names_its_operation() {
+        for (error, _, _) in every_variant() {
+            let expected = match error {
+                Error::Config(_) | Error::AuthSetup(_) => None,
+                _ => Some(OP),
+            };
+            assert_eq!(error.operation(), expected, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn only_not_found_is_not_found_and_only_a_rejection_has_a_rejected_body() {
+        for (error, _, _) in every_variant() {
+            assert_eq!(
+                error.is_not_found(),
+                matches!(error, Error::NotFound { .. }),
+                "{error:?}"
+            );
+            assert_eq!(
+                error.rejected_body().is_some(),
+                matches!(error, Error::Rejected { .. }),
+                "{error:?}"
+            );
+        }
+    }
+
+    const JOB_NOT_FOUND: &[u8] = br#"{"detail": "Item was not found."}"#;
+
+    #[test]
+    fn a_listed_not_found_answer_is_not_found_with_its_status() {
+        let error = Error::from_status(OP, 400, JOB_NOT_FOUND);
+        assert!(
+            matches!(&error, Error::NotFound { status: 400, detail, .. } if detail == "Item was not found."),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_not_found_message_counts_only_for_its_service_status_and_operations() {
+        let other_service = OperationName {
+            service: "prov",
+            operation_id: "get_job",
+        };
+        let other_operation = OperationName {
+            service: "job",
+            operation_id: "list_jobs",
+        };
+        for (operation, status, body) in [
+            (other_service, 400, JOB_NOT_FOUND),
+            (other_operation, 400, JOB_NOT_FOUND),
+            (OP, 403, JOB_NOT_FOUND),
+            (OP, 400, &br#"{"detail": "Item was lost."}"#[..]),
+        ] {
+            let error = Error::from_status(operation, status, body);
+            assert!(!error.is_not_found(), "{operation} {status}: {error:?}");
+        }
+    }
+
+    #[test]
+    fn an_in_body_failure_is_not_found_only_when_listed_as_such() {
+        let registry = OperationName {
+            service: "registry",
+            operation_id: "fetch_agent_person",
+        };
+        let missing = Error::in_body_failure(
+            registry,
+            "Could not find the given key (10378.1/1)".into(),
+            Bytes::from_static(b"{}"),
+        );
+        assert!(
+            matches!(missing, Error::NotFound { status: 200, .. }),
+            "{missing:?}"
+        );
+        let refused = Error::in_body_failure(registry, "locked".into(), Bytes::from_static(b"{}"));
+        assert!(
+            matches!(&refused, Error::Rejected { details, .. } if details == "locked"),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn a_status_without_its_own_variant_keeps_an_excerpt_of_the_body() {
+        let error = Error::from_status(OP, 502, b"<html>bad gateway</html>");
+        assert!(
+            matches!(&error, Error::Status { status: 502, body, .. } if body == "<html>bad gateway</html>"),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_422_that_is_not_fastapis_list_becomes_one_field_error() {
+        let error = Error::from_status(OP, 422, br#"{"detail": "bad dates"}"#);
+        let Error::Validation { errors, .. } = error else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(
+            errors,
+            [FieldError {
+                location: String::new(),
+                message: "bad dates".into(),
+                kind: String::new(),
+            }]
+        );
+    }
+
+    #[test]
+    fn a_detail_that_is_not_a_string_is_shown_as_json() {
+        let error = Error::from_status(OP, 403, br#"{"detail": {"reason": "no"}}"#);
+        assert!(
+            matches!(&error, Error::Forbidden { detail, .. } if detail == r#"{"reason":"no"}"#),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_rejected_body_shows_only_its_size_in_debug_output() {
+        let body = RejectedBody::new(Bytes::from_static(b"secret-token-xyz"));
+        assert_eq!(
+            format!("{body:?}"),
+            "RejectedBody { bytes: 16, decoded: false }"
+        );
+        let decoded = body.with_decoded(Arc::new(5u8));
+        assert_eq!(
+            format!("{decoded:?}"),
+            "RejectedBody { bytes: 16, decoded: true }"
+        );
+        assert_eq!(decoded.decoded::<u8>(), Some(&5));
     }
 
     #[test]

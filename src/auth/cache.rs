@@ -276,4 +276,227 @@ mod tests {
         // The separator keeps ("ab", "c") and ("a", "bc") apart.
         assert_ne!(fnv1a("ab", "c"), fnv1a("a", "bc"));
     }
+
+    const REALM: &str = "https://auth.x.org/auth/realms/p";
+
+    fn cache(dir: &Path) -> TokenCache {
+        TokenCache::in_dir(dir, &Url::parse(REALM).unwrap(), "cli")
+    }
+
+    /// A fresh directory, removed when dropped.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir()
+                .join(format!("provena-cache-unit-{name}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).unwrap();
+            Self(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Runs `f` and returns what it logged at WARN or above.
+    fn warnings<T>(f: impl FnOnce() -> T) -> (T, String) {
+        #[derive(Clone, Default)]
+        struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl io::Write for Buffer {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        // Two inert dispatchers keep `tracing` from caching a call site's
+        // interest from whichever thread reaches it first (see
+        // tests/common/keycloak.rs, `LogCapture`).
+        static ANCHORS: std::sync::OnceLock<[tracing::Dispatch; 2]> = std::sync::OnceLock::new();
+        ANCHORS.get_or_init(|| {
+            [(), ()].map(|()| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()))
+        });
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_writer(move || writer.clone())
+            .finish();
+        let value = tracing::subscriber::with_default(subscriber, f);
+        let text = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+        (value, text)
+    }
+
+    fn file(fields: Value) -> Vec<u8> {
+        let mut body = json!({
+            "version": FORMAT_VERSION,
+            "realm_url": REALM,
+            "client_id": "cli",
+            "refresh_token": "refresh-1",
+            "access_token": "access-1",
+            "expires_at": 2_000_000_000u64,
+        });
+        for (key, value) in fields.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body.to_string().into_bytes()
+    }
+
+    fn parse(fields: Value) -> Result<CachedTokens, &'static str> {
+        cache(Path::new("/unused")).parse(&file(fields))
+    }
+
+    #[test]
+    fn a_file_of_this_realm_and_client_gives_both_tokens_and_the_expiry() {
+        let tokens = parse(json!({})).expect("usable");
+        assert_eq!(tokens.refresh.expose_secret(), "refresh-1");
+        let (access, at) = tokens.access.expect("an access token");
+        assert_eq!(access.expose(), "access-1");
+        assert_eq!(at, UNIX_EPOCH + Duration::from_secs(2_000_000_000));
+    }
+
+    #[test]
+    fn a_file_of_another_format_version_is_rejected_for_its_version() {
+        assert_eq!(
+            parse(json!({"version": 2})).err(),
+            Some("unknown format version")
+        );
+        assert_eq!(
+            parse(json!({"version": null})).err(),
+            Some("unknown format version")
+        );
+    }
+
+    #[test]
+    fn a_file_of_another_realm_is_rejected() {
+        let other = json!({"realm_url": "https://auth.y.org/auth/realms/p"});
+        assert_eq!(
+            parse(other).err(),
+            Some("written for another realm or client id")
+        );
+    }
+
+    #[test]
+    fn a_file_of_another_client_id_is_rejected() {
+        let other = json!({"client_id": "other"});
+        assert_eq!(
+            parse(other).err(),
+            Some("written for another realm or client id")
+        );
+    }
+
+    #[test]
+    fn a_file_without_a_refresh_token_is_rejected() {
+        assert_eq!(
+            parse(json!({"refresh_token": ""})).err(),
+            Some("no refresh token")
+        );
+        assert_eq!(
+            parse(json!({"refresh_token": null})).err(),
+            Some("no refresh token")
+        );
+    }
+
+    #[test]
+    fn an_empty_or_undated_access_token_is_dropped_keeping_the_refresh_token() {
+        for fields in [
+            json!({"access_token": ""}),
+            json!({"access_token": null}),
+            json!({"expires_at": null}),
+        ] {
+            let tokens = parse(fields.clone()).expect("usable");
+            assert_eq!(tokens.refresh.expose_secret(), "refresh-1");
+            assert!(tokens.access.is_none(), "{fields}");
+        }
+    }
+
+    #[test]
+    fn an_absent_file_loads_nothing_without_a_warning() {
+        let dir = Scratch::new("absent");
+        let (loaded, logged) = warnings(|| cache(&dir.0).load());
+        assert!(loaded.is_none());
+        assert_eq!(logged, "");
+    }
+
+    #[test]
+    fn an_unreadable_file_loads_nothing_with_a_warning() {
+        let dir = Scratch::new("unreadable");
+        let cache = cache(&dir.0);
+        fs::create_dir(cache.path()).unwrap(); // a directory cannot be read as a file
+        let (loaded, logged) = warnings(|| cache.load());
+        assert!(loaded.is_none());
+        assert!(logged.contains("cannot read the token cache"), "{logged}");
+    }
+
+    #[test]
+    fn an_unusable_file_loads_nothing_with_a_warning_naming_the_reason() {
+        let dir = Scratch::new("unusable");
+        let cache = cache(&dir.0);
+        fs::write(cache.path(), file(json!({"version": 7}))).unwrap();
+        let (loaded, logged) = warnings(|| cache.load());
+        assert!(loaded.is_none());
+        assert!(
+            logged.contains("ignoring an unusable token cache file")
+                && logged.contains("unknown format version"),
+            "{logged}"
+        );
+    }
+
+    #[test]
+    fn a_stored_login_loads_back() {
+        let dir = Scratch::new("roundtrip");
+        let cache = cache(&dir.0.join("nested"));
+        let at = UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+        let tokens = CachedTokens {
+            refresh: SecretString::from("refresh-2"),
+            access: Some((AccessToken::new("access-2"), at)),
+        };
+        cache.store(&tokens).expect("stored");
+        let (loaded, logged) = warnings(|| cache.load());
+        let loaded = loaded.expect("loads back");
+        assert_eq!(logged, "");
+        assert_eq!(loaded.refresh.expose_secret(), "refresh-2");
+        let (access, expiry) = loaded.access.expect("access token");
+        assert_eq!((access.expose(), expiry), ("access-2", at));
+    }
+
+    #[test]
+    fn removing_reports_whether_there_was_a_file() {
+        let dir = Scratch::new("remove");
+        let cache = cache(&dir.0);
+        assert!(!cache.remove().expect("nothing to remove"));
+        fs::write(cache.path(), b"{}").unwrap();
+        assert!(cache.remove().expect("removed"));
+        assert!(!cache.path().exists());
+    }
+
+    #[test]
+    fn a_cache_path_that_cannot_be_removed_is_an_error_naming_it() {
+        let dir = Scratch::new("unremovable");
+        let cache = cache(&dir.0);
+        fs::create_dir(cache.path()).unwrap();
+        match cache.remove() {
+            Err(AuthError::Cache { path, .. }) => assert_eq!(path, cache.path()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn debug_output_names_the_file_realm_and_client() {
+        let cache = cache(Path::new("/d"));
+        let debug = format!("{cache:?}");
+        assert_eq!(
+            debug,
+            format!(
+                "TokenCache {{ path: {:?}, realm_url: {REALM:?}, client_id: \"cli\" }}",
+                cache.path()
+            )
+        );
+    }
 }

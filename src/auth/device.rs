@@ -447,3 +447,59 @@ impl AuthManager for DeviceFlowManager {
         lifecycle::current(self, true).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http_client() -> reqwest::Client {
+        crate::install_crypto_provider();
+        reqwest::Client::new()
+    }
+
+    fn manager() -> DeviceFlowManager {
+        let realm = Url::parse("https://auth.x.org/auth/realms/p").unwrap();
+        DeviceFlowManager::new(http_client(), realm, "cli")
+            .unwrap()
+            .without_cache()
+    }
+
+    #[test]
+    fn debug_output_shows_the_settings() {
+        let debug = format!("{:?}", manager().with_skew(Duration::from_secs(9)));
+        assert_eq!(
+            debug,
+            "DeviceFlowManager { realm_url: \"https://auth.x.org/auth/realms/p\", \
+             client_id: \"cli\", cache: None, scope: Some(\"openid\"), skew: 9s, \
+             poll_interval_unit: 1s, login_on_demand: true, .. }"
+        );
+    }
+
+    #[test]
+    fn display_names_the_client_and_realm() {
+        assert_eq!(
+            manager().to_string(),
+            "device login for client cli at https://auth.x.org/auth/realms/p"
+        );
+    }
+
+    #[test]
+    fn a_prompt_offers_the_complete_url_first_and_the_plain_one_with_the_code() {
+        let mut prompt = DevicePrompt {
+            verification_uri: "https://kc/device".into(),
+            verification_uri_complete: Some("https://kc/device?user_code=AB-CD".into()),
+            user_code: "AB-CD".into(),
+            expires_in: Duration::from_secs(600),
+        };
+        assert_eq!(
+            prompt.to_string(),
+            "To log in to Provena, open https://kc/device?user_code=AB-CD and confirm \
+             the code AB-CD (or open https://kc/device and enter the code)"
+        );
+        prompt.verification_uri_complete = None;
+        assert_eq!(
+            prompt.to_string(),
+            "To log in to Provena, open https://kc/device and confirm the code AB-CD"
+        );
+    }
+}

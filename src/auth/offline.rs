@@ -208,3 +208,54 @@ impl AuthManager for OfflineTokenManager {
         lifecycle::current(self, true).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http_client() -> reqwest::Client {
+        crate::install_crypto_provider();
+        reqwest::Client::new()
+    }
+
+    const SECRET: &str = "offline-secret-123";
+
+    fn manager() -> OfflineTokenManager {
+        let realm = Url::parse("https://auth.x.org/auth/realms/p").unwrap();
+        OfflineTokenManager::new(http_client(), realm, "cli", SECRET).unwrap()
+    }
+
+    #[test]
+    fn debug_output_shows_realm_client_origin_and_skew_but_not_the_token() {
+        let debug = format!("{:?}", manager().with_skew(Duration::from_secs(7)));
+        assert_eq!(
+            debug,
+            "OfflineTokenManager { realm_url: \"https://auth.x.org/auth/realms/p\", \
+             client_id: \"cli\", origin: Argument, skew: 7s, .. }"
+        );
+    }
+
+    #[test]
+    fn display_says_where_the_token_came_from_and_whom_it_is_for() {
+        assert_eq!(
+            manager().to_string(),
+            "offline token (argument) for client cli at https://auth.x.org/auth/realms/p"
+        );
+    }
+
+    #[test]
+    fn surrounding_whitespace_of_the_token_is_ignored_and_blank_is_empty() {
+        let realm = Url::parse("https://auth.x.org/auth/realms/p").unwrap();
+        let error =
+            OfflineTokenManager::new(http_client(), realm, "cli", " \n").expect_err("blank");
+        assert!(
+            matches!(
+                &error,
+                AuthError::EmptyOfflineToken {
+                    origin: TokenOrigin::Argument
+                }
+            ),
+            "{error:?}"
+        );
+    }
+}

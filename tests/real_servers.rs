@@ -96,6 +96,10 @@ fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     let ctx = Arc::new(runtime.block_on(Ctx::start(env)));
+    // The registry refuses to create entities and activities for a user
+    // without a linked Person: the fixtures (which link the admin user) come
+    // first, whatever the order or filter of the workflows.
+    runtime.block_on(ctx.fixtures());
     let started = std::time::Instant::now();
     let trials = workflows()
         .into_iter()

@@ -7,12 +7,16 @@
 //! Nothing here depends on the wall clock beyond the token lifetimes a test
 //! sets: to make callers overlap with a token request, a test holds the
 //! answers ([`Keycloak::hold_answers`]) until every caller has arrived, rather
-//! than sleeping and hoping. [`RefusingPort`] stands for an unreachable
-//! Keycloak without freeing a port that another test's server could take.
+//! than sleeping and hoping ([`signal_first_poll`] tells when a caller is
+//! in). [`RefusingPort`] stands for an unreachable Keycloak without freeing a
+//! port that another test's server could take. [`LogCapture::wait_for`] waits
+//! for a line to be logged, so that a test can react to what the client did
+//! instead of guessing how long it takes.
 #![allow(dead_code)] // each test binary uses a different part of it
 
 use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -27,7 +31,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpSocket};
-use tokio::sync::watch;
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinHandle;
 use url::Url;
 
@@ -337,6 +341,39 @@ impl Default for RefusingPort {
     }
 }
 
+/// Runs `future`, adding a permit to `arrived` as soon as its first poll has
+/// returned. A token call's first poll reads the manager's state and queues
+/// for the renewal (or starts the request): once `arrived` holds a permit per
+/// caller, every caller is inside its call, whatever the scheduler did.
+pub async fn signal_first_poll<F: Future>(future: F, arrived: Arc<Semaphore>) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut arrival = Arrival(Some(arrived));
+    std::future::poll_fn(move |cx| {
+        let poll = future.as_mut().poll(cx);
+        arrival.signal();
+        poll
+    })
+    .await
+}
+
+/// Adds one permit, once: after the first poll, or when a panic in it drops
+/// this (so that the test fails with that panic instead of waiting forever).
+struct Arrival(Option<Arc<Semaphore>>);
+
+impl Arrival {
+    fn signal(&mut self) {
+        if let Some(arrived) = self.0.take() {
+            arrived.add_permits(1);
+        }
+    }
+}
+
+impl Drop for Arrival {
+    fn drop(&mut self) {
+        self.signal();
+    }
+}
+
 fn nonce() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -554,15 +591,23 @@ fn tokens(st: &mut State) -> Response<Full<Bytes>> {
 /// registrations.
 pub struct LogCapture {
     buffer: Arc<Mutex<Vec<u8>>>,
+    written: Arc<Notify>,
     _guard: tracing::subscriber::DefaultGuard,
 }
 
 #[derive(Clone)]
-struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+struct CaptureWriter {
+    buffer: Arc<Mutex<Vec<u8>>>,
+    written: Arc<Notify>,
+}
 
 impl std::io::Write for CaptureWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        self.buffer
+            .lock()
+            .expect("log buffer")
+            .extend_from_slice(buf);
+        self.written.notify_waiters();
         Ok(buf.len())
     }
 
@@ -579,7 +624,11 @@ impl LogCapture {
             [(), ()].map(|()| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()))
         });
         let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = CaptureWriter(buffer.clone());
+        let written = Arc::new(Notify::new());
+        let writer = CaptureWriter {
+            buffer: buffer.clone(),
+            written: written.clone(),
+        };
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_writer(move || writer.clone())
@@ -587,6 +636,7 @@ impl LogCapture {
         let guard = tracing::subscriber::set_default(subscriber);
         Self {
             buffer,
+            written,
             _guard: guard,
         }
     }
@@ -594,5 +644,20 @@ impl LogCapture {
     /// The text logged so far.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.buffer.lock().expect("log buffer")).into_owned()
+    }
+
+    /// Waits until the text logged so far contains `needle`, without a time
+    /// limit of its own: wrap it in a generous `tokio::time::timeout`.
+    pub async fn wait_for(&self, needle: &str) {
+        loop {
+            let written = self.written.notified();
+            let mut written = std::pin::pin!(written);
+            // Registered before the check, so a write in between still wakes.
+            written.as_mut().enable();
+            if self.text().contains(needle) {
+                return;
+            }
+            written.await;
+        }
     }
 }

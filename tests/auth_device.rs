@@ -5,11 +5,19 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::keycloak::{CLIENT_ID, DeviceStep, Keycloak, http};
+use common::keycloak::{CLIENT_ID, DeviceStep, Keycloak, http, signal_first_poll};
 use provena_client::auth::{AuthError, AuthManager, DeviceFlowManager, DevicePrompt};
+use tokio::sync::Semaphore;
 
 /// One of Keycloak's seconds, in these tests.
 const UNIT: Duration = Duration::from_millis(20);
+
+/// The lifetime of the device codes of every test but the one about the
+/// lifetime (60 s at [`UNIT`]): a safety net that no login comes near, however
+/// slowly a loaded machine answers. Each poll's outcome is the stand-in's
+/// script, counted in requests; were the code to expire during a login, a
+/// test would see `DeviceLoginTimedOut` instead of the outcome it scripted.
+const LIFETIME: u64 = 3_000;
 
 /// A manager with a fast clock, no cache, and a prompt that records what it
 /// was shown.
@@ -34,7 +42,7 @@ fn gaps(kc: &Keycloak) -> Vec<Duration> {
 #[tokio::test]
 async fn device_login_sends_client_id_and_scope_and_prompts_with_both_urls() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let (auth, prompts) = manager(&kc);
 
     let token = auth.access_token().await.expect("login");
@@ -65,7 +73,7 @@ async fn device_login_sends_client_id_and_scope_and_prompts_with_both_urls() {
         prompt.url(),
         prompt.verification_uri_complete.as_deref().unwrap()
     );
-    assert_eq!(prompt.expires_in, Duration::from_secs(60));
+    assert_eq!(prompt.expires_in, Duration::from_secs(LIFETIME));
 
     assert_eq!(Some(token.expose().to_owned()), kc.last_access_token());
 }
@@ -73,7 +81,7 @@ async fn device_login_sends_client_id_and_scope_and_prompts_with_both_urls() {
 #[tokio::test]
 async fn device_polls_send_the_device_code_grant() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Pending, DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Pending, DeviceStep::Approve]);
     let (auth, _) = manager(&kc);
 
     auth.access_token().await.expect("login");
@@ -99,7 +107,7 @@ async fn authorization_pending_keeps_polling_at_the_interval() {
     let kc = Keycloak::start().await;
     kc.script_device(
         2,
-        60,
+        LIFETIME,
         &[
             DeviceStep::Pending,
             DeviceStep::Pending,
@@ -130,7 +138,7 @@ async fn slow_down_adds_five_seconds_to_the_polling_interval() {
     let kc = Keycloak::start().await;
     kc.script_device(
         1,
-        600,
+        LIFETIME,
         &[
             DeviceStep::Pending,
             DeviceStep::SlowDown,
@@ -153,7 +161,7 @@ async fn slow_down_adds_five_seconds_to_the_polling_interval() {
 #[tokio::test]
 async fn expired_token_from_keycloak_is_device_code_expired() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Pending, DeviceStep::Expire]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Pending, DeviceStep::Expire]);
     let (auth, _) = manager(&kc);
 
     let err = auth.access_token().await.expect_err("expired");
@@ -170,7 +178,7 @@ async fn expired_token_from_keycloak_is_device_code_expired() {
 #[tokio::test]
 async fn access_denied_is_its_own_error() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Deny]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Deny]);
     let (auth, _) = manager(&kc);
 
     let err = auth.access_token().await.expect_err("denied");
@@ -184,26 +192,47 @@ async fn access_denied_is_its_own_error() {
 
 #[tokio::test]
 async fn code_lifetime_ends_the_wait_when_the_user_never_answers() {
+    // Always pending; the code lives 120 units (2.4 s) and the interval is 20.
+    //
+    // The manager measures the lifetime with its own clock, which a test
+    // cannot move; what it can do is leave wide margins. It polls only while
+    // a whole interval fits before the deadline: at least once unless it
+    // stalled for 100 units (2 s) between reading the clock for the deadline
+    // and for the first wake-up, and at most 5 times however long each poll
+    // takes. Read as real seconds the lifetime would be 120 s.
+    const EXPIRES_IN: u64 = 120;
+    const INTERVAL: u64 = 20;
     let kc = Keycloak::start().await;
-    // Always pending; the code lives 5 units and the interval is 1 unit.
-    kc.script_device(1, 5, &[]);
+    kc.script_device(INTERVAL, EXPIRES_IN, &[]);
     let (auth, _) = manager(&kc);
     let started = Instant::now();
 
     let err = auth.access_token().await.expect_err("timed out");
 
     assert!(
-        matches!(err, AuthError::DeviceLoginTimedOut { expires_in_secs: 5 }),
+        matches!(
+            err,
+            AuthError::DeviceLoginTimedOut {
+                expires_in_secs: EXPIRES_IN
+            }
+        ),
         "{err:?}"
     );
     let waited = started.elapsed();
-    assert!(waited >= 5 * UNIT, "gave up after {waited:?}");
-    assert!(waited < Duration::from_secs(5), "took {waited:?}");
-    let polls = kc.polls().len();
+    let lifetime = UNIT * EXPIRES_IN as u32;
+    assert!(waited >= lifetime, "gave up after {waited:?}");
     assert!(
-        (1..5).contains(&polls),
+        waited < Duration::from_secs(EXPIRES_IN / 2),
+        "took {waited:?}: the lifetime is counted in units of {UNIT:?}"
+    );
+    let polls = kc.polls().len() as u64;
+    assert!(
+        (1..EXPIRES_IN / INTERVAL).contains(&polls),
         "{polls} polls within the code's lifetime"
     );
+    for gap in gaps(&kc) {
+        assert!(gap >= UNIT * INTERVAL as u32, "polled after {gap:?}");
+    }
 }
 
 #[tokio::test]
@@ -231,7 +260,7 @@ async fn device_endpoint_error_is_reported_with_its_code() {
 #[tokio::test]
 async fn after_login_tokens_are_refreshed_with_the_refresh_token() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let (auth, _) = manager(&kc);
     auth.access_token().await.expect("login");
 
@@ -246,11 +275,11 @@ async fn after_login_tokens_are_refreshed_with_the_refresh_token() {
 #[tokio::test]
 async fn rejected_refresh_token_requires_login_and_never_starts_one_silently() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let (auth, prompts) = manager(&kc);
     auth.access_token().await.expect("login");
     kc.revoke_refresh_tokens();
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
 
     let err = auth.force_refresh().await.expect_err("rejected");
     assert!(matches!(err, AuthError::LoginRequired { .. }), "{err:?}");
@@ -269,7 +298,7 @@ async fn rejected_refresh_token_requires_login_and_never_starts_one_silently() {
 #[tokio::test]
 async fn without_login_on_demand_access_token_reports_not_logged_in() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let (auth, _) = manager(&kc);
     let auth = auth.with_login_on_demand(false);
 
@@ -283,16 +312,29 @@ async fn without_login_on_demand_access_token_reports_not_logged_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_callers_share_one_device_login() {
+    const CALLERS: u32 = 20;
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Pending, DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Pending, DeviceStep::Approve]);
     let (auth, prompts) = manager(&kc);
     let auth = Arc::new(auth);
 
+    // The device endpoint's answer is held until every caller is inside its
+    // call: one of them has started the login, the others wait for it, so
+    // that none can come after the login and merely find its token.
+    kc.hold_answers();
+    let arrived = Arc::new(Semaphore::new(0));
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..20 {
+    for _ in 0..CALLERS {
         let auth = auth.clone();
-        set.spawn(async move { auth.access_token().await.map(|t| t.expose().to_owned()) });
+        let call = async move { auth.access_token().await.map(|t| t.expose().to_owned()) };
+        set.spawn(signal_first_poll(call, arrived.clone()));
     }
+    arrived
+        .acquire_many(CALLERS)
+        .await
+        .expect("semaphore open")
+        .forget();
+    kc.release_answers();
     let tokens: Vec<String> = set
         .join_all()
         .await
@@ -301,6 +343,9 @@ async fn concurrent_callers_share_one_device_login() {
         .expect("all get a token");
 
     assert_eq!(kc.device_requests().len(), 1);
+    assert_eq!(kc.polls().len(), 2, "one login's polls");
+    assert_eq!(kc.token_request_count(), 2, "and no other token request");
     assert_eq!(prompts.lock().unwrap().len(), 1);
+    assert_eq!(tokens.len(), CALLERS as usize);
     assert!(tokens.iter().all(|t| t == &tokens[0]));
 }

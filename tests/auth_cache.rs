@@ -40,11 +40,19 @@ impl Drop for TempDir {
     }
 }
 
+/// One of Keycloak's seconds, in these tests.
+const UNIT: Duration = Duration::from_millis(5);
+
+/// The lifetime of every device code here (60 s at [`UNIT`]): a safety net
+/// that no login comes near, however slowly a loaded machine answers. What
+/// each poll answers is scripted by request count, not by time.
+const LIFETIME: u64 = 12_000;
+
 fn manager(kc: &Keycloak, dir: &Path) -> DeviceFlowManager {
     DeviceFlowManager::new(http(), kc.realm_url(), CLIENT_ID)
         .expect("manager")
         .with_cache_dir(dir)
-        .with_poll_interval_unit(Duration::from_millis(5))
+        .with_poll_interval_unit(UNIT)
         .with_prompt(|_| {})
 }
 
@@ -66,7 +74,7 @@ fn cached_refresh_token(path: &Path) -> String {
 #[tokio::test]
 async fn cache_file_is_named_after_realm_and_client_under_the_given_dir() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("name");
     let auth = manager(&kc, dir.path());
 
@@ -88,7 +96,7 @@ async fn cache_file_is_created_with_mode_0600() {
     use std::os::unix::fs::PermissionsExt as _;
 
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("mode");
     let nested = dir.path().join("sub").join("cache");
     let auth = manager(&kc, &nested);
@@ -104,7 +112,7 @@ async fn cache_file_is_created_with_mode_0600() {
 #[tokio::test]
 async fn cached_login_avoids_a_second_device_login() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("reuse");
     let first = manager(&kc, dir.path());
     let token = first.access_token().await.expect("login");
@@ -131,7 +139,7 @@ async fn cached_login_avoids_a_second_device_login() {
 async fn stale_cached_access_token_is_refreshed_with_the_cached_refresh_token() {
     let kc = Keycloak::start().await;
     kc.set_access_lifetime(10); // stale under the 30 s skew
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("stale");
     manager(&kc, dir.path())
         .access_token()
@@ -153,7 +161,7 @@ async fn stale_cached_access_token_is_refreshed_with_the_cached_refresh_token() 
 #[tokio::test]
 async fn cache_is_replaced_atomically_leaving_no_temp_files() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("atomic");
     let auth = manager(&kc, dir.path());
     auth.access_token().await.expect("login");
@@ -178,7 +186,7 @@ async fn cache_is_replaced_atomically_leaving_no_temp_files() {
 #[tokio::test]
 async fn corrupt_cache_is_ignored_with_a_warning_and_login_runs() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("corrupt");
     let path = cache_path(&kc, dir.path());
     std::fs::write(&path, b"{\"version\": 1, \"refresh_tok").unwrap();
@@ -202,7 +210,7 @@ async fn corrupt_cache_is_ignored_with_a_warning_and_login_runs() {
 #[tokio::test]
 async fn cache_for_another_realm_or_client_is_ignored() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("foreign");
     let path = cache_path(&kc, dir.path());
     let foreign = serde_json::json!({
@@ -232,7 +240,7 @@ async fn cache_for_another_realm_or_client_is_ignored() {
 #[tokio::test]
 async fn cache_of_an_unknown_format_version_is_ignored() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("version");
     let path = cache_path(&kc, dir.path());
     std::fs::write(&path, r#"{"version": 99, "refresh_token": "x"}"#).unwrap();
@@ -248,7 +256,7 @@ async fn cache_of_an_unknown_format_version_is_ignored() {
 #[tokio::test]
 async fn logout_removes_exactly_that_cache_file() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("logout");
     std::fs::write(dir.path().join("token-0123456789abcdef.json"), "{}").unwrap();
     std::fs::write(dir.path().join("notes.txt"), "keep me").unwrap();
@@ -270,7 +278,7 @@ async fn logout_removes_exactly_that_cache_file() {
     assert!(!auth.logout().await.expect("second logout"), "nothing left");
 
     // The in-memory login is gone too: the next token needs a new login.
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     auth.access_token().await.expect("login again");
     assert_eq!(kc.device_requests().len(), 2);
 }
@@ -278,7 +286,7 @@ async fn logout_removes_exactly_that_cache_file() {
 #[tokio::test]
 async fn without_cache_nothing_is_written() {
     let kc = Keycloak::start().await;
-    kc.script_device(1, 60, &[DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("none");
     let auth = manager(&kc, dir.path()).without_cache();
 

@@ -50,11 +50,20 @@ fn secrets(kc: &Keycloak) -> Vec<String> {
     all
 }
 
+/// One of Keycloak's seconds, in these tests.
+const UNIT: Duration = Duration::from_millis(5);
+
+/// The lifetime of the device codes of logins meant to end otherwise than by
+/// expiry (60 s at [`UNIT`]): a safety net that no login comes near, however
+/// slowly a loaded machine answers. What each poll answers is scripted by
+/// request count, not by time.
+const LIFETIME: u64 = 12_000;
+
 fn device(kc: &Keycloak, dir: &std::path::Path) -> DeviceFlowManager {
     DeviceFlowManager::new(http(), kc.realm_url(), CLIENT_ID)
         .expect("manager")
         .with_cache_dir(dir)
-        .with_poll_interval_unit(Duration::from_millis(5))
+        .with_poll_interval_unit(UNIT)
         .with_prompt(|_| {})
 }
 
@@ -77,7 +86,7 @@ async fn managers_and_tokens_never_format_a_secret() {
             .expect("offline");
     let offline_token = offline.access_token().await.expect("offline token");
 
-    kc.script_device(1, 60, &[DeviceStep::Pending, DeviceStep::Approve]);
+    kc.script_device(1, LIFETIME, &[DeviceStep::Pending, DeviceStep::Approve]);
     let prompts = std::sync::Arc::new(std::sync::Mutex::new(Vec::<DevicePrompt>::new()));
     let seen = prompts.clone();
     let device = device(&kc, &dir).with_prompt(move |p| seen.lock().unwrap().push(p.clone()));
@@ -135,16 +144,26 @@ async fn errors_never_format_a_secret() {
     );
     errors.push(valid.access_token().await.expect_err("unusable"));
 
-    // Device-flow outcomes.
-    for steps in [
-        &[DeviceStep::Expire][..],
-        &[DeviceStep::Deny][..],
-        &[DeviceStep::SlowDown][..],
+    // Device-flow outcomes: Keycloak's expiry and denial, decided by the
+    // poll's answer within a lifetime no poll comes near; and the code's own
+    // lifetime (8 units, 40 ms) running out after a slow_down: always pending
+    // after it, that login can end no other way, however the polls are timed.
+    for (steps, lifetime) in [
+        (&[DeviceStep::Expire][..], LIFETIME),
+        (&[DeviceStep::Deny][..], LIFETIME),
+        (&[DeviceStep::SlowDown][..], 8),
     ] {
         let kc = Keycloak::start().await;
-        kc.script_device(1, 8, steps);
+        kc.script_device(1, lifetime, steps);
         let device = device(&kc, &dir).without_cache();
-        errors.push(device.access_token().await.expect_err("device outcome"));
+        let err = device.access_token().await.expect_err("device outcome");
+        let expected = match steps[0] {
+            DeviceStep::Expire => matches!(err, AuthError::DeviceCodeExpired { .. }),
+            DeviceStep::Deny => matches!(err, AuthError::AccessDenied { .. }),
+            _ => matches!(err, AuthError::DeviceLoginTimedOut { .. }),
+        };
+        assert!(expected, "{steps:?} ended in {err:?}");
+        errors.push(err);
     }
 
     // Configuration errors.
@@ -176,7 +195,7 @@ async fn logs_during_refresh_and_login_never_contain_a_token() {
 
     kc.script_device(
         1,
-        60,
+        LIFETIME,
         &[
             DeviceStep::Pending,
             DeviceStep::SlowDown,

@@ -180,9 +180,12 @@ async fn a_creating_post_is_not_retried_when_the_connection_drops_after_sending(
 
 #[tokio::test]
 async fn a_creating_post_is_retried_when_nothing_was_sent() {
-    // A port nobody listens on yet: the first attempts are refused before any
-    // byte leaves; the server appears shortly after, on the same socket, so
-    // that no other test's server can take the port in between.
+    // A port nobody listens on yet: the first attempt is refused before any
+    // byte leaves. The server starts listening on that same socket (so that no
+    // other test's server can take the port in between) only once the client
+    // has logged the refused attempt as one to retry: for a write, only a
+    // failed connect is. Nothing here depends on how long anything takes.
+    let logs = LogCapture::start();
     let port = RefusingPort::new();
     let base = port.url();
     let deployment = MockDeployment::start().await;
@@ -198,8 +201,8 @@ async fn a_creating_post_is_retried_when_nothing_was_sent() {
             .endpoint("id-service", base)
             .retry(policy),
     );
-    let late_server = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(30)).await;
+    let late_server = async {
+        logs.wait_for("retryable=true").await;
         let listener = port.listen();
         let (mut stream, _) = listener.accept().await.expect("the retry connects");
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -212,17 +215,17 @@ async fn a_creating_post_is_retried_when_nothing_was_sent() {
         );
         stream.write_all(answer.as_bytes()).await.expect("answer");
         String::from_utf8_lossy(&buffer[..read]).into_owned()
-    });
+    };
 
     let request = sample("id-service", "MintRequest");
-    let handle = client
-        .id_service()
-        .mint(&request)
-        .await
-        .expect("mint after refused connections");
+    let (handle, seen) = tokio::time::timeout(Duration::from_secs(60), async {
+        tokio::join!(client.id_service().mint(&request), late_server)
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no retry reached the server; the log:\n{}", logs.text()));
 
+    let handle = handle.expect("mint after a refused connection");
     assert_eq!(handle.id, "10378.1/9");
-    let seen = late_server.await.unwrap();
     assert!(seen.starts_with("POST /handle/mint"), "{seen}");
 }
 
@@ -373,6 +376,13 @@ async fn a_silent_server_times_out_within_the_bound() {
 async fn a_per_call_timeout_overrides_the_configured_one() {
     let deployment = MockDeployment::start().await;
     let prov = deployment.service("prov");
+    // Every request is answered 600 ms after it arrives, three times the
+    // configured timeout: that timeout always comes first (reqwest checks it
+    // before the answer, even when both are due), and only a timeout that
+    // replaced it lets the answer arrive. Not a queue of a hang, then an
+    // answer: the first call may time out before its request arrives, and the
+    // second would then hang. The per-call 30 s is a safety net for a loaded
+    // machine.
     prov.set_fallback(Reply::raw(200, "text/csv", "a,b\n").delayed(Duration::from_millis(600)));
     let client = deployment.client_with(
         deployment
@@ -385,7 +395,7 @@ async fn a_per_call_timeout_overrides_the_configured_one() {
     assert!(matches!(short, Error::Timeout { .. }), "{short:?}");
 
     let csv = provena_client::with_timeout(
-        Duration::from_secs(5),
+        Duration::from_secs(30),
         client.prov().generate_csv_template("t"),
     )
     .await
@@ -397,12 +407,15 @@ async fn a_per_call_timeout_overrides_the_configured_one() {
 async fn timeouts_of_safe_operations_are_retried() {
     let deployment = MockDeployment::start().await;
     let search = deployment.service("search");
+    // The first attempt is never answered, so whatever the timeout, it ends
+    // in one; the retry is answered at once, and the same timeout has to be
+    // long enough for it on a loaded machine.
     search.push(Reply::Hang);
     search.push(health());
     let client = deployment.client_with(
         deployment
             .config_builder()
-            .request_timeout(Duration::from_millis(300))
+            .request_timeout(Duration::from_secs(5))
             .retry(quick_retries(2)),
     );
 

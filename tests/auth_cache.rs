@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::keycloak::{CLIENT_ID, DeviceStep, Keycloak, LogCapture, http};
-use provena_client::auth::{AuthManager, DeviceFlowManager, TokenCache};
+use provena_client::auth::{AuthError, AuthManager, DeviceFlowManager, TokenCache};
 
 /// A fresh directory per test, removed when dropped.
 struct TempDir(PathBuf);
@@ -208,7 +208,7 @@ async fn corrupt_cache_is_ignored_with_a_warning_and_login_runs() {
 }
 
 #[tokio::test]
-async fn cache_for_another_realm_or_client_is_ignored() {
+async fn cache_for_another_realm_is_ignored() {
     let kc = Keycloak::start().await;
     kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("foreign");
@@ -243,7 +243,15 @@ async fn cache_of_an_unknown_format_version_is_ignored() {
     kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
     let dir = TempDir::new("version");
     let path = cache_path(&kc, dir.path());
-    std::fs::write(&path, r#"{"version": 99, "refresh_token": "x"}"#).unwrap();
+    // Usable in every other respect: this realm, this client.
+    let future = serde_json::json!({
+        "version": 99,
+        "realm_url": kc.realm_url().as_str().trim_end_matches('/'),
+        "client_id": CLIENT_ID,
+        "refresh_token": "future-refresh-token",
+    });
+    std::fs::write(&path, future.to_string()).unwrap();
+    let logs = LogCapture::start();
 
     manager(&kc, dir.path())
         .access_token()
@@ -251,6 +259,14 @@ async fn cache_of_an_unknown_format_version_is_ignored() {
         .expect("login");
 
     assert_eq!(kc.device_requests().len(), 1);
+    assert!(
+        kc.token_requests()
+            .iter()
+            .all(|r| r.field("refresh_token") != Some("future-refresh-token")),
+        "the token of an unknown format is never sent"
+    );
+    let text = logs.text();
+    assert!(text.contains("unknown format version"), "{text}");
 }
 
 #[tokio::test]
@@ -299,8 +315,49 @@ async fn without_cache_nothing_is_written() {
 #[test]
 fn default_location_is_under_the_user_cache_dir() {
     let realm = url::Url::parse("https://auth.example.org/auth/realms/provena").unwrap();
-    if let Ok(cache) = TokenCache::default_location(&realm, "client-tools") {
-        let parent = cache.path().parent().expect("dir");
-        assert!(parent.ends_with("provena-client"), "{}", parent.display());
+    let location = TokenCache::default_location(&realm, "client-tools");
+    match dirs::cache_dir() {
+        Some(base) => {
+            let cache = location.expect("a cache directory exists");
+            assert_eq!(
+                cache.path().parent(),
+                Some(base.join("provena-client").as_path())
+            );
+        }
+        None => assert!(
+            matches!(location, Err(AuthError::NoCacheDir)),
+            "{location:?}"
+        ),
     }
+}
+
+#[tokio::test]
+async fn cache_for_another_client_id_is_ignored() {
+    let kc = Keycloak::start().await;
+    kc.script_device(1, LIFETIME, &[DeviceStep::Approve]);
+    let dir = TempDir::new("other-client");
+    let path = cache_path(&kc, dir.path());
+    let foreign = serde_json::json!({
+        "version": 1,
+        "realm_url": kc.realm_url().as_str().trim_end_matches('/'),
+        "client_id": "another-client",
+        "refresh_token": "other-client-refresh-token",
+    });
+    std::fs::write(&path, foreign.to_string()).unwrap();
+    let logs = LogCapture::start();
+
+    manager(&kc, dir.path())
+        .access_token()
+        .await
+        .expect("login");
+
+    assert_eq!(kc.device_requests().len(), 1);
+    assert!(
+        kc.token_requests()
+            .iter()
+            .all(|r| r.field("refresh_token") != Some("other-client-refresh-token")),
+        "the other client's token is never sent"
+    );
+    let text = logs.text();
+    assert!(text.contains("another realm or client id"), "{text}");
 }

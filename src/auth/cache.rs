@@ -353,6 +353,16 @@ mod tests {
     }
 
     #[test]
+    fn the_file_name_is_the_same_in_every_release() {
+        // FNV-1a of "{realm}\0{client}": a changed hash would orphan every
+        // user's cached login.
+        assert_eq!(
+            cache(Path::new("/d")).path(),
+            Path::new("/d/token-5b7e06abf3b1c1cb.json")
+        );
+    }
+
+    #[test]
     fn a_file_of_this_realm_and_client_gives_both_tokens_and_the_expiry() {
         let tokens = parse(json!({})).expect("usable");
         assert_eq!(tokens.refresh.expose_secret(), "refresh-1");

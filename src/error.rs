@@ -847,6 +847,19 @@ mod tests {
     }
 
     #[test]
+    fn a_rejected_body_keeps_its_bytes_exactly_and_reads_as_json_when_it_is() {
+        let raw = Bytes::from_static(br#"{"status": {"success": false}, "handle": "h"}"#);
+        let body = RejectedBody::new(raw.clone());
+        assert_eq!(body.bytes(), &raw);
+        assert_eq!(body.json().expect("JSON")["handle"], "h");
+        assert_eq!(body.decoded::<u8>(), None, "nothing decoded yet");
+        assert_eq!(
+            RejectedBody::new(Bytes::from_static(b"<html>")).json(),
+            None
+        );
+    }
+
+    #[test]
     fn a_rejected_body_shows_only_its_size_in_debug_output() {
         let body = RejectedBody::new(Bytes::from_static(b"secret-token-xyz"));
         assert_eq!(

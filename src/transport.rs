@@ -506,6 +506,21 @@ mod tests {
     }
 
     #[test]
+    fn a_transport_names_its_service_and_shares_its_state_with_the_others() {
+        let prov = transport(1_000);
+        let job = prov.for_service("job", &[]);
+        assert_eq!(prov.service(), "prov");
+        assert_eq!(job.service(), "job");
+        assert!(Arc::ptr_eq(&prov.shared, &job.shared));
+        assert!(Arc::ptr_eq(prov.auth(), job.auth()));
+        assert_eq!(
+            job.operation_name("get_job").to_string(),
+            "job.get_job",
+            "errors name the service"
+        );
+    }
+
+    #[test]
     fn the_bearer_header_is_sensitive_and_hidden_from_debug_output() {
         let mut request = request();
 

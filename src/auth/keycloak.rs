@@ -148,16 +148,22 @@ pub(crate) async fn post_form(
             description,
         }));
     }
-    let text = String::from_utf8_lossy(&body);
+    Err(AuthError::UnexpectedStatus {
+        endpoint: Box::new(endpoint.clone()),
+        status: status.as_u16(),
+        body: quote(&body),
+    })
+}
+
+/// At most [`MAX_QUOTED_BODY`] characters of an error body, as lossy UTF-8,
+/// with `…` when cut.
+fn quote(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
     let mut quoted: String = text.chars().take(MAX_QUOTED_BODY).collect();
     if text.chars().count() > MAX_QUOTED_BODY {
         quoted.push('…');
     }
-    Err(AuthError::UnexpectedStatus {
-        endpoint: Box::new(endpoint.clone()),
-        status: status.as_u16(),
-        body: quoted,
-    })
+    quoted
 }
 
 /// Reads a token answer. Fields are picked out by hand rather than through a
@@ -209,7 +215,8 @@ pub(crate) fn seconds(v: &Value) -> Option<Duration> {
         return Some(Duration::from_secs(n));
     }
     if let Some(f) = v.as_f64() {
-        return (f.is_finite() && f >= 0.0).then(|| Duration::from_secs_f64(f));
+        // Negative, or too large for a Duration (1e300): no usable lifetime.
+        return Duration::try_from_secs_f64(f).ok();
     }
     v.as_str()?
         .trim()
@@ -306,5 +313,75 @@ mod tests {
         assert_eq!(seconds(&Value::from("7")), Some(Duration::from_secs(7)));
         assert_eq!(seconds(&Value::from(-1)), None);
         assert_eq!(seconds(&Value::from("soon")), None);
+    }
+
+    #[test]
+    fn seconds_too_large_or_negative_for_a_duration_are_none_not_a_panic() {
+        assert_eq!(seconds(&Value::from(1e300)), None);
+        assert_eq!(seconds(&Value::from(-0.5)), None);
+        assert_eq!(seconds(&Value::from("-3")), None);
+    }
+
+    #[test]
+    fn an_error_body_is_quoted_up_to_200_characters() {
+        let exact = "é".repeat(MAX_QUOTED_BODY);
+        assert_eq!(quote(exact.as_bytes()), exact);
+        let over = "é".repeat(MAX_QUOTED_BODY + 1);
+        assert_eq!(quote(over.as_bytes()), format!("{exact}…"));
+        assert_eq!(quote(b"upstream unavailable"), "upstream unavailable");
+        assert_eq!(quote(b"\xff"), "\u{fffd}");
+    }
+
+    fn endpoint() -> Url {
+        Url::parse("https://kc.example/token").unwrap()
+    }
+
+    #[test]
+    fn an_opaque_token_without_expires_in_is_given_a_minute() {
+        let before = SystemTime::now();
+        let tokens =
+            parse_token_response(&endpoint(), &serde_json::json!({"access_token": "opaque"}))
+                .expect("usable");
+        let after = SystemTime::now();
+        assert!(
+            tokens.expires_at >= before + UNKNOWN_LIFETIME
+                && tokens.expires_at <= after + UNKNOWN_LIFETIME,
+            "{:?}",
+            tokens.expires_at
+        );
+        assert!(tokens.refresh_token.is_none());
+    }
+
+    #[test]
+    fn expires_in_dates_an_opaque_token_and_an_empty_refresh_token_is_none() {
+        let before = SystemTime::now();
+        let body = serde_json::json!({
+            "access_token": "opaque",
+            "expires_in": "300",
+            "token_type": "bearer",
+            "refresh_token": "",
+        });
+        let tokens = parse_token_response(&endpoint(), &body).expect("usable");
+        let after = SystemTime::now();
+        let lifetime = Duration::from_secs(300);
+        assert!(tokens.expires_at >= before + lifetime && tokens.expires_at <= after + lifetime);
+        assert!(tokens.refresh_token.is_none());
+    }
+
+    #[test]
+    fn a_token_answer_without_a_bearer_access_token_is_invalid() {
+        for body in [
+            serde_json::json!({}),
+            serde_json::json!({"access_token": ""}),
+            serde_json::json!({"access_token": 5}),
+            serde_json::json!({"access_token": "a", "token_type": "mac"}),
+        ] {
+            let outcome = parse_token_response(&endpoint(), &body);
+            assert!(
+                matches!(outcome, Err(AuthError::InvalidResponse { .. })),
+                "{body}: {:?}",
+                outcome.err()
+            );
+        }
     }
 }

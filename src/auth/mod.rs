@@ -342,3 +342,72 @@ impl AuthManager for StaticToken {
         Ok(self.0.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_realm_url_is_built_from_a_domain_and_a_realm() {
+        let url = realm_url(" example.org/ ", " provena ").expect("valid");
+        assert_eq!(url.as_str(), "https://auth.example.org/auth/realms/provena");
+    }
+
+    #[test]
+    fn a_realm_url_needs_a_domain_and_a_realm_without_slashes() {
+        for (domain, realm) in [
+            ("", "provena"),
+            ("example.org", ""),
+            ("example.org", "a/b"),
+            (" ", " "),
+        ] {
+            let error = realm_url(domain, realm).expect_err("refused");
+            assert!(
+                matches!(&error, AuthError::InvalidConfig { reason }
+                    if reason.starts_with("cannot build a realm URL")),
+                "{domain:?}, {realm:?}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_access_token_formats_as_redacted() {
+        let token = AccessToken::new("secret-value");
+        assert_eq!(format!("{token:?}"), "AccessToken([redacted])");
+        assert_eq!(token.to_string(), "[redacted]");
+        assert_eq!(token.expose(), "secret-value");
+    }
+
+    #[test]
+    fn keycloaks_description_is_appended_only_when_it_says_something() {
+        let endpoint = Box::new(Url::parse("https://kc.example/token").unwrap());
+        let with = |description: Option<&str>| {
+            AuthError::LoginRequired {
+                endpoint: endpoint.clone(),
+                description: description.map(str::to_owned),
+            }
+            .to_string()
+        };
+        let start = "Keycloak at https://kc.example/token rejected the refresh token";
+        let end = "the user must log in again";
+        assert_eq!(with(None), format!("{start} (invalid_grant): {end}"));
+        assert_eq!(with(Some("")), format!("{start} (invalid_grant): {end}"));
+        assert_eq!(
+            with(Some("Token is not active")),
+            format!("{start} (invalid_grant: Token is not active): {end}")
+        );
+    }
+
+    #[test]
+    fn a_token_origin_says_where_the_token_was_read() {
+        assert_eq!(TokenOrigin::Argument.to_string(), "argument");
+        assert_eq!(
+            TokenOrigin::File(PathBuf::from("/run/token")).to_string(),
+            "file /run/token"
+        );
+        assert_eq!(
+            TokenOrigin::EnvVar("PROVENA_OFFLINE_TOKEN".into()).to_string(),
+            "environment variable PROVENA_OFFLINE_TOKEN"
+        );
+    }
+}

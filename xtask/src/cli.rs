@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::derive::{self, Options};
-use crate::{Error, Result, drift};
+use crate::{Error, Result, drift, shared};
 
 pub const USAGE: &str = "\
 usage: cargo xtask specs sync  --from <DIR|URL> [--out DIR] [common options]
@@ -155,7 +155,8 @@ fn run(args: &[String]) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sync { opts, out } => {
-            let derived = derive::derive_all(&opts)?;
+            let (derived, conflicts) = derive::derive_all(&opts)?;
+            shared::refuse(&conflicts)?;
             let written = derive::write_all(&out, &derived)?;
             for d in &derived {
                 println!("{}", d.summary());
@@ -178,15 +179,20 @@ fn run(args: &[String]) -> Result<ExitCode> {
             specs,
             specs_label,
         } => {
-            let derived = derive::derive_all(&opts)?;
+            let (derived, conflicts) = derive::derive_all(&opts)?;
             let report = drift::compare_dir(&specs, &specs_label, &derived);
-            if report.is_empty() {
+            if report.is_empty() && conflicts.is_empty() {
                 println!("specs are in sync with {}", opts.from);
-                Ok(ExitCode::SUCCESS)
-            } else {
-                print!("{}", drift::render(&report, &specs_label, &opts.from));
-                Ok(ExitCode::from(1))
+                return Ok(ExitCode::SUCCESS);
             }
+            if !report.is_empty() {
+                print!("{}", drift::render(&report, &specs_label, &opts.from));
+            }
+            // A sync would refuse these: one Rust type cannot have two schemas.
+            for conflict in &conflicts {
+                println!("one name, different schemas: {conflict}");
+            }
+            Ok(ExitCode::from(1))
         }
     }
 }

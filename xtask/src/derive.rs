@@ -11,7 +11,7 @@ use crate::rules::{POST_OVERLAY_RULES, RULES, RuleCtx};
 use crate::services::{self, SERVICES, ServiceInfo};
 use crate::source::{self, Location};
 use crate::walk::{Kind, walk_document};
-use crate::{Error, Result, canon, meta};
+use crate::{Error, Result, canon, meta, shared};
 
 /// Everything `sync` and `check` need to know.
 #[derive(Debug, Clone)]
@@ -73,8 +73,12 @@ pub fn selected(opts: &Options) -> Result<Vec<&'static ServiceInfo>> {
         .collect())
 }
 
-/// Derives every selected service; fails on the first bad input.
-pub fn derive_all(opts: &Options) -> Result<Vec<Derived>> {
+/// Derives every selected service, then opens shared schema names alike in
+/// every document (see [`crate::shared`]); fails on the first bad input.
+/// Returns the names that still differ between documents, which `sync`
+/// refuses and `check` reports. With `--only`, only the selected documents are
+/// compared (the build script compares all of them again).
+pub fn derive_all(opts: &Options) -> Result<(Vec<Derived>, Vec<String>)> {
     let mut out = Vec::new();
     for service in selected(opts)? {
         let location = source::locate(&opts.from, service, &opts.overrides);
@@ -82,7 +86,8 @@ pub fn derive_all(opts: &Options) -> Result<Vec<Derived>> {
         let overlay = overlay::load(&opts.overlays_dir, &opts.overlays_label, service.name)?;
         out.push(derive_one(service.name, &location, &raw, overlay.as_ref())?);
     }
-    Ok(out)
+    let conflicts = shared::harmonise(&mut out);
+    Ok((out, conflicts))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod meta;
 pub mod overlay;
 pub mod rules;
+pub mod shared;
 pub mod source;
 pub mod walk;
 

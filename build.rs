@@ -1,8 +1,12 @@
-//! Generates the raw service clients from the vendored OpenAPI documents.
+//! Generates the shared models and the raw service clients from the vendored
+//! OpenAPI documents.
 //!
 //! For every service whose cargo feature is on, this reads `specs/{name}.json`
-//! (written by `cargo xtask specs sync`), leaves out the operations the sync
-//! tool marked as hand-written, and runs progenitor over the rest. Next to each
+//! (written by `cargo xtask specs sync`) and leaves out the operations the
+//! sync tool marked as hand-written. The component schemas of all of them
+//! become one set of types, `provena_client::models` (see `build/models.rs`);
+//! then progenitor runs over each document with every schema mapped to its
+//! shared type. Next to each
 //! generated client it writes a table describing every operation of the
 //! document (including the hand-written ones), which the library uses to
 //! classify errors and retries and which the tests use to check coverage.
@@ -16,6 +20,10 @@ use serde_json::Value;
 
 include!("src/services.rs");
 include!("src/outcomes.rs");
+include!("src/models/secret_fields.rs");
+
+#[path = "build/models.rs"]
+mod models;
 
 /// Extension the sync tool puts on operations that the facade writes by hand.
 const HANDWRITTEN: &str = "x-provena-handwritten";
@@ -42,7 +50,11 @@ fn run() -> Result<(), String> {
         .map(PathBuf::from)
         .unwrap_or_else(|| manifest_dir.join("specs"));
     println!("cargo::rerun-if-changed=src/services.rs");
+    println!("cargo::rerun-if-changed=src/outcomes.rs");
+    println!("cargo::rerun-if-changed=src/models/secret_fields.rs");
+    println!("cargo::rerun-if-changed=build");
 
+    let mut loaded = Vec::new();
     for service in SERVICES {
         let feature = format!(
             "CARGO_FEATURE_{}",
@@ -53,9 +65,45 @@ fn run() -> Result<(), String> {
         }
         let spec_path = specs_dir.join(format!("{}.json", service.name));
         println!("cargo::rerun-if-changed={}", spec_path.display());
-        generate(&service, &spec_path, &out_dir)?;
+        loaded.push(load(service, spec_path)?);
+    }
+    let docs: Vec<models::ServiceDoc<'_>> = loaded
+        .iter()
+        .map(|l| models::ServiceDoc {
+            name: l.service.name,
+            path: &l.path,
+            document: &l.document,
+        })
+        .collect();
+    let shared = models::generate(&docs, &out_dir)?;
+    for mut service in loaded {
+        shared.drop_unused(&mut service.document);
+        generate(&service, &shared, &out_dir)?;
     }
     Ok(())
+}
+
+/// One service's document, ready for generation.
+struct Loaded {
+    service: ServiceInfo,
+    path: PathBuf,
+    document: Value,
+    rows: Vec<OperationRow>,
+}
+
+fn load(service: ServiceInfo, path: PathBuf) -> Result<Loaded, String> {
+    let text =
+        fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut document: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not valid JSON: {e}", path.display()))?;
+    let rows = operation_rows(service.name, &document)?;
+    remove_handwritten(&mut document);
+    Ok(Loaded {
+        service,
+        path,
+        document,
+        rows,
+    })
 }
 
 /// What the library needs to know about one operation, beyond the generated code.
@@ -71,17 +119,9 @@ struct OperationRow {
     response_media: String,
 }
 
-fn generate(service: &ServiceInfo, spec_path: &Path, out_dir: &Path) -> Result<(), String> {
-    let text = fs::read_to_string(spec_path)
-        .map_err(|e| format!("{}: cannot read: {e}", spec_path.display()))?;
-    let mut document: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not valid JSON: {e}", spec_path.display()))?;
-
-    let rows = operation_rows(service.name, &document)?;
-    remove_handwritten(&mut document);
-    close_open_enum_unions(&mut document);
-
-    let spec: openapiv3::OpenAPI = serde_json::from_value(document)
+fn generate(loaded: &Loaded, shared: &models::Models, out_dir: &Path) -> Result<(), String> {
+    let (service, spec_path, rows) = (&loaded.service, loaded.path.as_path(), &loaded.rows);
+    let spec: openapiv3::OpenAPI = serde_json::from_value(loaded.document.clone())
         .map_err(|e| format!("{}: not an OpenAPI 3.0 document: {e}", spec_path.display()))?;
 
     let mut settings = progenitor_impl::GenerationSettings::new();
@@ -90,17 +130,17 @@ fn generate(service: &ServiceInfo, spec_path: &Path, out_dir: &Path) -> Result<(
         .with_inner_type(tokens("crate::transport::Transport")?)
         .with_hooks(progenitor_impl::HooksMode::Expected)
         .with_derive("PartialEq");
+    shared.replace_in(&mut settings, &loaded.document);
     let mut generator = progenitor_impl::Generator::new(&settings);
     let generated = generator
         .generate_tokens(&spec)
         .map_err(|e| format!("{}: progenitor failed: {e}", spec_path.display()))?;
-    let mut file: syn::File = syn::parse2(generated).map_err(|e| {
+    let file: syn::File = syn::parse2(generated).map_err(|e| {
         format!(
             "{}: generated code does not parse: {e}",
             spec_path.display()
         )
     })?;
-    add_open_enum_impls(&mut file)?;
     let methods = client_methods(&file);
     let code = prettyplease::unparse(&file);
 
@@ -127,65 +167,8 @@ fn generate(service: &ServiceInfo, spec_path: &Path, out_dir: &Path) -> Result<(
     write(
         out_dir,
         &format!("{module}_operations.rs"),
-        &operations_table(&rows, &methods),
+        &operations_table(rows, &methods),
     )?;
-    Ok(())
-}
-
-/// The sync tool turns each server enum `X` into `enum X { Known(XKnown),
-/// Unknown(String) }` so that values added upstream still decode. Such an
-/// enum gets `Display` (the wire string, which query parameters need) and
-/// `known()` here.
-fn add_open_enum_impls(file: &mut syn::File) -> Result<(), String> {
-    for item in &mut file.items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        if module.ident != "types" {
-            continue;
-        }
-        let Some((_, items)) = module.content.as_mut() else {
-            continue;
-        };
-        let mut added = Vec::new();
-        for item in items.iter() {
-            let syn::Item::Enum(definition) = item else {
-                continue;
-            };
-            let variants: Vec<String> = definition
-                .variants
-                .iter()
-                .map(|v| v.ident.to_string())
-                .collect();
-            if variants != ["Known", "Unknown"] {
-                continue;
-            }
-            let name = &definition.ident;
-            let code = format!(
-                "impl ::std::fmt::Display for {name} {{
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{
-                        match self {{
-                            Self::Known(value) => ::std::fmt::Display::fmt(value, f),
-                            Self::Unknown(value) => f.write_str(value),
-                        }}
-                    }}
-                }}
-                impl {name} {{
-                    /// The value, if this client knows it.
-                    pub fn known(&self) -> ::std::option::Option<&{name}Known> {{
-                        match self {{
-                            Self::Known(value) => ::std::option::Option::Some(value),
-                            Self::Unknown(_) => ::std::option::Option::None,
-                        }}
-                    }}
-                }}"
-            );
-            let parsed: syn::File =
-                syn::parse_str(&code).map_err(|e| format!("open enum impls for {name}: {e}"))?;
-            added.extend(parsed.items);
-        }
-        items.extend(added);
-    }
     Ok(())
 }
 
@@ -315,38 +298,6 @@ fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
         }
     }
     schema
-}
-
-/// The sync tool writes an open enum `X` as `anyOf: [{title: Known, ..},
-/// {title: Unknown, type: string}]`, which is what the server accepts. typify
-/// would turn that overlapping `anyOf` into a struct of optional fields; as a
-/// `oneOf` it becomes `enum X { Known(XKnown), Unknown(String) }`, tried in
-/// order, which is the decoding wanted.
-fn close_open_enum_unions(document: &mut Value) {
-    let Some(schemas) = document
-        .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut)
-    else {
-        return;
-    };
-    for schema in schemas.values_mut() {
-        let Some(object) = schema.as_object_mut() else {
-            continue;
-        };
-        let is_open_enum = object
-            .get("anyOf")
-            .and_then(Value::as_array)
-            .is_some_and(|branches| {
-                let titles: Vec<_> = branches
-                    .iter()
-                    .map(|b| b.get("title").and_then(Value::as_str))
-                    .collect();
-                titles == [Some("Known"), Some("Unknown")]
-            });
-        if is_open_enum && let Some(branches) = object.remove("anyOf") {
-            object.insert("oneOf".to_string(), branches);
-        }
-    }
 }
 
 fn remove_handwritten(document: &mut Value) {

@@ -8,6 +8,7 @@ mod common;
 use std::error::Error;
 
 use httpmock::Method::POST;
+use provena_client::models::JobType;
 use serde_json::json;
 
 #[tokio::main]
@@ -33,9 +34,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let page = connection.client.job_api().list_jobs(&request).await?;
     for job in page.jobs {
         // Values this client version does not know still arrive, as `Unknown`.
-        let kind = match job.job_type.known() {
-            Some(known) => known.to_string(),
-            None => format!("{} (unknown to this client)", job.job_type),
+        let kind = match &job.job_type {
+            JobType::Unknown(value) => format!("{value} (unknown to this client)"),
+            known => known.to_string(),
         };
         println!("{:<6} {:<40} {}", job.session_id, kind, job.status);
     }

@@ -7,7 +7,7 @@ mod common;
 use std::error::Error;
 
 use httpmock::Method::GET;
-use provena_client::raw::search::types::{ItemSubType, ItemSubTypeKnown};
+use provena_client::models::ItemSubType;
 use serde_json::json;
 
 #[tokio::main]
@@ -28,7 +28,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     })
     .await?;
 
-    let filter = ItemSubType::Known(ItemSubTypeKnown::Dataset);
+    let filter = ItemSubType::Dataset;
     let results = connection
         .client
         .search()

@@ -188,6 +188,13 @@ pub enum Error {
     /// The client could not be built from its configuration.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A model builder was turned into its type with a required field
+    /// missing or a value that does not fit (see [`crate::models`]).
+    #[error("incomplete or invalid model: {message}")]
+    Builder {
+        /// Which field, and what is wrong with it.
+        message: String,
+    },
 }
 
 /// The body of a response that reported failure in-body, kept whole.
@@ -197,9 +204,9 @@ pub enum Error {
 /// in any case.
 ///
 /// ```no_run
-/// # use provena_client::raw::datastore::types::MintResponse;
+/// # use provena_client::models::MintResponse;
 /// # async fn run(client: provena_client::ProvenaClient,
-/// #     metadata: provena_client::raw::datastore::types::CollectionFormat) {
+/// #     metadata: provena_client::models::CollectionFormat) {
 /// match client.datastore().mint_dataset(&metadata).await {
 ///     Ok(minted) => println!("minted {:?}", minted.handle),
 ///     Err(error) => {
@@ -274,7 +281,7 @@ impl Error {
             | Error::InvalidInput { operation, .. }
             | Error::Auth { operation, .. }
             | Error::Transport { operation, .. } => Some(*operation),
-            Error::Config(_) | Error::AuthSetup(_) => None,
+            Error::Config(_) | Error::AuthSetup(_) | Error::Builder { .. } => None,
         }
     }
 
@@ -706,6 +713,7 @@ mod tests {
                 false,
             ),
             (Error::Config(detail()), None, false),
+            (Error::Builder { message: detail() }, None, false),
         ]
     }
 
@@ -732,10 +740,10 @@ mod tests {
     }
 
     #[test]
-    fn every_variant_but_config_and_auth_setup_names_its_operation() {
+    fn every_variant_but_config_auth_setup_and_builder_names_its_operation() {
         for (error, _, _) in every_variant() {
             let expected = match error {
-                Error::Config(_) | Error::AuthSetup(_) => None,
+                Error::Config(_) | Error::AuthSetup(_) | Error::Builder { .. } => None,
                 _ => Some(OP),
             };
             assert_eq!(error.operation(), expected, "{error:?}");

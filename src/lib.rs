@@ -43,6 +43,7 @@ pub mod config;
 pub mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod models;
 /// What the servers' in-body answers mean: which `success: false` flags are
 /// ordinary answers, and which messages mean "not found".
 pub mod outcomes;

@@ -11,7 +11,7 @@
 //! ```
 //! use provena_client::mock::MockProvena;
 //! use provena_client::mock::id_service::MockServerExt;
-//! use provena_client::raw::id_service::types::Handle;
+//! use provena_client::models::Handle;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> provena_client::Result<()> {

@@ -110,8 +110,10 @@ impl Target {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             if self.operation.handwritten {
                 Some(
-                    serde_json::from_slice::<raw::prov::types::ConvertModelRunsResponse>(body)
-                        .map(drop),
+                    serde_json::from_slice::<provena_client::models::ConvertModelRunsResponse>(
+                        body,
+                    )
+                    .map(drop),
                 )
             } else {
                 (self.decoder)(self.operation.operation_id, body)

@@ -328,7 +328,7 @@ async fn a_mint_that_fails_after_minting_keeps_the_minted_handle() {
 
     let body = error.rejected_body().expect("an in-body failure");
     let minted = body
-        .decoded::<provena_client::raw::datastore::types::MintResponse>()
+        .decoded::<provena_client::models::MintResponse>()
         .expect("the body decodes as the operation's response");
     assert_eq!(minted.handle.as_deref(), Some("10378.1/42"));
     assert_eq!(body.json().expect("JSON")["handle"], "10378.1/42");

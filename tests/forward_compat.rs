@@ -5,7 +5,7 @@ mod common;
 
 use common::deployment::MockDeployment;
 use common::recorder::Reply;
-use provena_client::raw::job::types::{JobStatus, JobStatusKnown, JobType, JobTypeKnown};
+use provena_client::models::{JobStatus, JobType};
 use serde_json::json;
 
 fn job(session_id: &str, job_type: &str, status: &str) -> serde_json::Value {
@@ -37,20 +37,20 @@ async fn a_job_page_with_an_unknown_job_type_decodes_and_shows_it() {
 
     let jobs = page.jobs;
     assert_eq!(jobs.len(), 2);
-    assert_eq!(jobs[0].job_type, JobType::Known(JobTypeKnown::ProvLodge));
-    assert_eq!(jobs[0].status, JobStatus::Known(JobStatusKnown::Succeeded));
+    assert_eq!(jobs[0].job_type, JobType::ProvLodge);
+    assert_eq!(jobs[0].status, JobStatus::Succeeded);
     assert!(
         matches!(&jobs[1].job_type, JobType::Unknown(value) if value == "QUANTUM_ANNEAL"),
         "{:?}",
         jobs[1].job_type
     );
-    assert_eq!(jobs[1].status.known(), None);
+    assert!(!jobs[1].status.is_known());
     assert_eq!(jobs[1].status.to_string(), "TELEPORTED");
 }
 
 #[test]
 fn known_values_serialise_to_their_wire_strings() {
-    let status = JobStatus::Known(JobStatusKnown::InProgress);
+    let status = JobStatus::InProgress;
     assert_eq!(serde_json::to_value(&status).unwrap(), json!("IN_PROGRESS"));
     assert_eq!(status.to_string(), "IN_PROGRESS");
     assert_eq!(
@@ -60,10 +60,43 @@ fn known_values_serialise_to_their_wire_strings() {
 }
 
 #[test]
-fn a_known_value_decodes_as_known() {
+fn a_known_value_decodes_as_its_one_level_variant() {
     let decoded: JobStatus = serde_json::from_value(json!("FAILED")).unwrap();
-    assert_eq!(decoded, JobStatus::Known(JobStatusKnown::Failed));
-    assert_eq!(decoded.known(), Some(&JobStatusKnown::Failed));
+    assert!(matches!(decoded, JobStatus::Failed));
+    assert!(decoded.is_known());
+    assert_eq!(decoded.as_str(), "FAILED");
+}
+
+#[test]
+fn an_unknown_value_round_trips_unchanged() {
+    let decoded: JobStatus = serde_json::from_value(json!("PAUSED")).unwrap();
+    assert!(matches!(&decoded, JobStatus::Unknown(value) if value == "PAUSED"));
+    assert_eq!(serde_json::to_value(&decoded).unwrap(), json!("PAUSED"));
+}
+
+#[test]
+fn a_known_value_spelt_as_unknown_is_the_same_value() {
+    // Equality, ordering and hashing go by the wire string, so a value built
+    // by hand from a string compares equal to the variant.
+    let by_hand = JobStatus::Unknown("SUCCEEDED".into());
+    assert_eq!(by_hand, JobStatus::Succeeded);
+    let set: std::collections::HashSet<JobStatus> = [by_hand, JobStatus::Succeeded].into();
+    assert_eq!(set.len(), 1);
+}
+
+#[test]
+fn strings_parse_into_the_known_variant_and_known_lists_every_value() {
+    assert!(matches!(
+        "IN_PROGRESS".parse::<JobStatus>(),
+        Ok(JobStatus::InProgress)
+    ));
+    assert!(matches!(JobStatus::from("SUCCEEDED"), JobStatus::Succeeded));
+    assert!(matches!(JobStatus::from(String::from("X")), JobStatus::Unknown(v) if v == "X"));
+    let known: Vec<&str> = JobStatus::KNOWN.iter().map(JobStatus::as_str).collect();
+    assert_eq!(
+        known,
+        ["PENDING", "DEQUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED"]
+    );
 }
 
 /// A dataset item as the real registry sends it: `collection_format.dataset_info`

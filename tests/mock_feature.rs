@@ -2,7 +2,7 @@
 //! and the mock deployment's routing across services.
 
 use provena_client::mock::{MockProvena, job::MockServerExt as _, registry::MockServerExt as _};
-use provena_client::raw::job::types::GetJobResponse;
+use provena_client::models::GetJobResponse;
 
 #[tokio::test]
 async fn the_readme_example_passes() {

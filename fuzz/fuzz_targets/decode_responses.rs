@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
     if operation.handwritten {
         // The one hand-written operation (prov convert_model_runs_csv): the
         // facade decodes its response into this type itself.
-        let _ = serde_json::from_slice::<raw::prov::types::ConvertModelRunsResponse>(body);
+        let _ = serde_json::from_slice::<provena_client::models::ConvertModelRunsResponse>(body);
     } else {
         let _ = decode(operation.operation_id, body);
     }

@@ -1,7 +1,8 @@
 //! The auth service: access requests, user groups, and links between
 //! Keycloak users and registry people.
 
-use crate::raw::auth::{Client as Raw, types};
+use crate::models;
+use crate::raw::auth::Client as Raw;
 
 /// Client of the auth service (`https://auth-api.{domain}`).
 ///
@@ -30,38 +31,38 @@ impl AuthClient {
         /// Downloads the service's configuration file (admin only), as bytes.
         fn generate_config_file(required_only: Option<bool>) -> bytes => generate_config_file(required_only);
         /// Checks that the caller may use the service.
-        fn check_general_access() -> types::User => check_general_access();
+        fn check_general_access() -> models::User => check_general_access();
         /// Checks that the service is reachable without any role.
-        fn check_public_access() -> types::Status => check_public_access();
+        fn check_public_access() -> models::Status => check_public_access();
         /// The caller's access requests, all of them.
-        fn get_user_request_history() -> types::AccessRequestList => get_requests();
+        fn get_user_request_history() -> models::AccessRequestList => get_requests();
         /// Asks for a change of the caller's roles; `send_email` notifies the admins.
-        fn post_user_request_change(body: &types::AccessReport, send_email: Option<bool>) -> types::AccessRequestResponse
+        fn post_user_request_change(body: &models::AccessReport, send_email: Option<bool>) -> models::AccessRequestResponse
             => request_access_change(send_email, body);
         /// The caller's access requests still pending.
-        fn get_user_pending_request_history() -> types::AccessRequestList => get_pending_requests();
+        fn get_user_pending_request_history() -> models::AccessRequestList => get_pending_requests();
         /// The roles the caller holds and may ask for.
-        fn get_user_generate_access_report() -> types::AccessReportResponse => generate_access_report();
+        fn get_user_generate_access_report() -> models::AccessReportResponse => generate_access_report();
         /// Every user group.
-        fn get_list_groups() -> types::ListGroupsResponse => user_list_groups();
+        fn get_list_groups() -> models::ListGroupsResponse => user_list_groups();
         /// One group's metadata.
-        fn get_describe_group(group_id: &str) -> types::DescribeGroupResponse => user_describe_group(group_id);
+        fn get_describe_group(group_id: &str) -> models::DescribeGroupResponse => user_describe_group(group_id);
         /// The groups the caller belongs to.
-        fn get_list_membership() -> types::ListUserMembershipResponse => user_list_user_groups();
+        fn get_list_membership() -> models::ListUserMembershipResponse => user_list_user_groups();
         /// The members of a group.
-        fn get_list_group_members(group_id: &str) -> types::ListMembersResponse => user_list_members(group_id);
+        fn get_list_group_members(group_id: &str) -> models::ListMembersResponse => user_list_members(group_id);
         /// Whether the caller belongs to a group.
-        fn get_check_membership(group_id: &str) -> types::CheckMembershipResponse => user_check_membership(group_id);
+        fn get_check_membership(group_id: &str) -> models::CheckMembershipResponse => user_check_membership(group_id);
         /// The registry person linked to a username (the caller's if `None`).
-        fn user_link_user_lookup(username: Option<&str>) -> types::UserLinkUserLookupResponse => user_link_user_lookup(username);
+        fn user_link_user_lookup(username: Option<&str>) -> models::UserLinkUserLookupResponse => user_link_user_lookup(username);
         /// Links the caller to a registry person.
-        fn user_link_user_assign(request: &types::UserLinkUserAssignRequest) -> types::UserLinkUserAssignResponse
+        fn user_link_user_assign(request: &models::UserLinkUserAssignRequest) -> models::UserLinkUserAssignResponse
             => user_link_user_assign(request);
         /// Checks whether the caller may link to a registry person.
-        fn user_link_user_validate(request: &types::UserLinkUserValidateRequest) -> types::UserLinkUserValidateResponse
+        fn user_link_user_validate(request: &models::UserLinkUserValidateRequest) -> models::UserLinkUserValidateResponse
             => user_link_user_validate(request);
         /// The usernames linked to a registry person.
-        fn user_link_reverse_lookup(person_id: &str) -> types::UserLinkReverseLookupResponse => user_link_reverse_lookup(person_id);
+        fn user_link_reverse_lookup(person_id: &str) -> models::UserLinkReverseLookupResponse => user_link_reverse_lookup(person_id);
     }
 }
 
@@ -74,52 +75,52 @@ pub struct AuthAdminClient<'a> {
 impl AuthAdminClient<'_> {
     crate::clients::forward! {
         /// Every access request of every user.
-        fn get_all_requests() -> types::AccessRequestList => get_all_requests();
+        fn get_all_requests() -> models::AccessRequestList => get_all_requests();
         /// Every pending access request.
-        fn get_all_pending_requests() -> types::AccessRequestList => get_all_pending_requests();
+        fn get_all_pending_requests() -> models::AccessRequestList => get_all_pending_requests();
         /// One user's access requests.
-        fn get_all_requests_for_user(username: &str) -> types::AccessRequestList => get_all_requests_for_user(username);
+        fn get_all_requests_for_user(username: &str) -> models::AccessRequestList => get_all_requests_for_user(username);
         /// One user's pending access requests.
-        fn get_all_pending_requests_for_user(username: &str) -> types::AccessRequestList => get_all_pending_requests_for_user(username);
+        fn get_all_pending_requests_for_user(username: &str) -> models::AccessRequestList => get_all_pending_requests_for_user(username);
         /// Moves an access request to another state.
-        fn change_request_state(request: &types::AccessRequestStatusChange, send_email_alert: Option<bool>) -> types::ChangeStateStatus => change_request_state(send_email_alert, request);
+        fn change_request_state(request: &models::AccessRequestStatusChange, send_email_alert: Option<bool>) -> models::ChangeStateStatus => change_request_state(send_email_alert, request);
         /// Adds a note to an access request.
-        fn add_note(request: &types::RequestAddNote) -> types::Status => add_note(request);
+        fn add_note(request: &models::RequestAddNote) -> models::Status => add_note(request);
         /// Deletes an access request.
-        fn delete_request(request: &types::DeleteAccessRequest) -> types::Status => delete_request(request);
+        fn delete_request(request: &models::DeleteAccessRequest) -> models::Status => delete_request(request);
         /// Creates a user group.
-        fn admin_add_group(group: &types::UserGroupMetadata) -> types::AddGroupResponse => admin_add_group(group);
+        fn admin_add_group(group: &models::UserGroupMetadata) -> models::AddGroupResponse => admin_add_group(group);
         /// Adds a user to a group.
-        fn admin_add_member(group_id: &str, user: &types::GroupUser) -> types::AddMemberResponse => admin_add_member(group_id, user);
+        fn admin_add_member(group_id: &str, user: &models::GroupUser) -> models::AddMemberResponse => admin_add_member(group_id, user);
         /// Whether a user belongs to a group.
-        fn admin_check_membership(group_id: &str, username: &str) -> types::CheckMembershipResponse => admin_check_membership(group_id, username);
+        fn admin_check_membership(group_id: &str, username: &str) -> models::CheckMembershipResponse => admin_check_membership(group_id, username);
         /// One group's metadata.
-        fn admin_describe_group(group_id: &str) -> types::DescribeGroupResponse => admin_describe_group(group_id);
+        fn admin_describe_group(group_id: &str) -> models::DescribeGroupResponse => admin_describe_group(group_id);
         /// Every group.
-        fn admin_list_groups() -> types::ListGroupsResponse => admin_list_groups();
+        fn admin_list_groups() -> models::ListGroupsResponse => admin_list_groups();
         /// The members of a group.
-        fn admin_list_members(group_id: &str) -> types::ListMembersResponse => admin_list_members(group_id);
+        fn admin_list_members(group_id: &str) -> models::ListMembersResponse => admin_list_members(group_id);
         /// The groups a user belongs to.
-        fn admin_list_user_groups(username: &str) -> types::ListUserMembershipResponse => admin_list_user_groups(username);
+        fn admin_list_user_groups(username: &str) -> models::ListUserMembershipResponse => admin_list_user_groups(username);
         /// Deletes a group.
-        fn admin_remove_group(group_id: &str) -> types::RemoveGroupResponse => admin_remove_group(group_id);
+        fn admin_remove_group(group_id: &str) -> models::RemoveGroupResponse => admin_remove_group(group_id);
         /// Removes a user from a group.
-        fn admin_remove_member(group_id: &str, username: &str) -> types::RemoveMemberResponse => admin_remove_member(group_id, username);
+        fn admin_remove_member(group_id: &str, username: &str) -> models::RemoveMemberResponse => admin_remove_member(group_id, username);
         /// Removes several users from a group.
-        fn admin_remove_members(request: &types::RemoveMembersRequest) -> types::RemoveMemberResponse => admin_remove_members(request);
+        fn admin_remove_members(request: &models::RemoveMembersRequest) -> models::RemoveMemberResponse => admin_remove_members(request);
         /// Replaces a group's metadata.
-        fn admin_update_group(group: &types::UserGroupMetadata) -> types::UpdateGroupResponse => admin_update_group(group);
+        fn admin_update_group(group: &models::UserGroupMetadata) -> models::UpdateGroupResponse => admin_update_group(group);
         /// Exports every group and its members.
-        fn groups_export() -> types::GroupsExportResponse => groups_export();
+        fn groups_export() -> models::GroupsExportResponse => groups_export();
         /// Imports groups from an export.
-        fn groups_import(request: &types::GroupsImportRequest) -> types::GroupsImportResponse => groups_import(request);
+        fn groups_import(request: &models::GroupsImportRequest) -> models::GroupsImportResponse => groups_import(request);
         /// Restores groups from a backup table.
-        fn groups_restore(table_name: &str, request: &types::GroupsRestoreRequest) -> types::GroupsImportResponse => groups_restore(table_name, request);
+        fn groups_restore(table_name: &str, request: &models::GroupsRestoreRequest) -> models::GroupsImportResponse => groups_restore(table_name, request);
         /// Links a user to a registry person on their behalf.
-        fn admin_link_user_assign(request: &types::AdminLinkUserAssignRequest) -> types::AdminLinkUserAssignResponse => admin_link_user_assign(request);
+        fn admin_link_user_assign(request: &models::AdminLinkUserAssignRequest) -> models::AdminLinkUserAssignResponse => admin_link_user_assign(request);
         /// Removes a user's link to a registry person.
-        fn admin_link_user_clear(username: &str) -> types::AdminLinkUserClearResponse => admin_link_user_clear(username);
+        fn admin_link_user_clear(username: &str) -> models::AdminLinkUserClearResponse => admin_link_user_clear(username);
         /// The registry person linked to a user.
-        fn admin_link_user_lookup(username: &str) -> types::AdminLinkUserLookupResponse => admin_link_user_lookup(username);
+        fn admin_link_user_lookup(username: &str) -> models::AdminLinkUserLookupResponse => admin_link_user_lookup(username);
     }
 }

@@ -1,6 +1,7 @@
 //! The handle service: persistent identifiers and their values.
 
-use crate::raw::id_service::{Client as Raw, types};
+use crate::models;
+use crate::raw::id_service::Client as Raw;
 
 /// Client of the handle service (`https://handle.{domain}`).
 ///
@@ -22,18 +23,18 @@ impl IdServiceClient {
 
     crate::clients::forward! {
         /// Mints a new handle with one value.
-        fn mint(request: &types::MintRequest) -> types::Handle => mint(request);
+        fn mint(request: &models::MintRequest) -> models::Handle => mint(request);
         /// Adds a value to a handle at the next free index.
-        fn add_value(request: &types::AddValueRequest) -> types::Handle => add_value(request);
+        fn add_value(request: &models::AddValueRequest) -> models::Handle => add_value(request);
         /// Adds a value to a handle at a chosen index.
-        fn add_value_by_index(request: &types::AddValueIndexRequest) -> types::Handle => add_value_by_index(request);
+        fn add_value_by_index(request: &models::AddValueIndexRequest) -> models::Handle => add_value_by_index(request);
         /// A handle and its values.
-        fn get(id: &str) -> types::Handle => get(id);
+        fn get(id: &str) -> models::Handle => get(id);
         /// Every handle the service manages.
-        fn list() -> types::ListResponse => list();
+        fn list() -> models::ListResponse => list();
         /// Replaces the value at an index (a `PUT` upstream).
-        fn modify_by_index(request: &types::ModifyRequest) -> types::Handle => modify_by_index(request);
+        fn modify_by_index(request: &models::ModifyRequest) -> models::Handle => modify_by_index(request);
         /// Removes the value at an index.
-        fn remove_by_index(request: &types::RemoveRequest) -> types::Handle => remove_by_index(request);
+        fn remove_by_index(request: &models::RemoveRequest) -> models::Handle => remove_by_index(request);
     }
 }

@@ -1,7 +1,8 @@
 //! The async job service: status of long-running work (lineage reports,
 //! registry versioning, model run registration, ...).
 
-use crate::raw::job::{Client as Raw, types};
+use crate::models;
+use crate::raw::job::Client as Raw;
 
 /// Client of the job service (`https://job-api.{domain}`).
 ///
@@ -28,11 +29,11 @@ impl JobApiClient {
 
     crate::clients::forward! {
         /// One of the caller's jobs, by session id.
-        fn fetch_job(session_id: &str) -> types::GetJobResponse => get_job(session_id);
+        fn fetch_job(session_id: &str) -> models::GetJobResponse => get_job(session_id);
         /// A page of the caller's jobs.
-        fn list_jobs(request: &types::ListJobsRequest) -> types::ListJobsResponse => list_jobs(request);
+        fn list_jobs(request: &models::ListJobsRequest) -> models::ListJobsResponse => list_jobs(request);
         /// A page of the caller's jobs in one batch.
-        fn list_jobs_in_batch(request: &types::ListByBatchRequest) -> types::ListByBatchResponse => list_batch(request);
+        fn list_jobs_in_batch(request: &models::ListByBatchRequest) -> models::ListByBatchResponse => list_batch(request);
     }
 }
 
@@ -45,12 +46,12 @@ pub struct JobApiAdminClient<'a> {
 impl JobApiAdminClient<'_> {
     crate::clients::forward! {
         /// Any user's job, by session id.
-        fn admin_get_job(session_id: &str) -> types::AdminGetJobResponse => admin_get_job(session_id);
+        fn admin_get_job(session_id: &str) -> models::AdminGetJobResponse => admin_get_job(session_id);
         /// Starts a job directly. Never retried once sent.
-        fn launch_job(request: &types::AdminLaunchJobRequest) -> types::AdminLaunchJobResponse => launch_job(request);
+        fn launch_job(request: &models::AdminLaunchJobRequest) -> models::AdminLaunchJobResponse => launch_job(request);
         /// A page of all users' jobs.
-        fn admin_list_jobs(request: &types::AdminListJobsRequest) -> types::AdminListJobsResponse => admin_list_jobs(request);
+        fn admin_list_jobs(request: &models::AdminListJobsRequest) -> models::AdminListJobsResponse => admin_list_jobs(request);
         /// A page of the jobs of one batch, any user.
-        fn admin_list_batch(request: &types::AdminListByBatchRequest) -> types::AdminListByBatchResponse => admin_list_batch(request);
+        fn admin_list_batch(request: &models::AdminListByBatchRequest) -> models::AdminListByBatchResponse => admin_list_batch(request);
     }
 }

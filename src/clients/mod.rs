@@ -72,13 +72,13 @@ macro_rules! common_operations {
             /// admin only): an `.env`-style text file, as bytes.
             fn generate_config_file(required_only: Option<bool>) -> bytes => generate_config_file(required_only);
             /// Checks that the caller holds the service's admin role.
-            fn check_admin_access() -> types::User => check_admin_access();
+            fn check_admin_access() -> models::User => check_admin_access();
             /// Checks that the caller may use the service at all.
-            fn check_general_access() -> types::User => check_general_access();
+            fn check_general_access() -> models::User => check_general_access();
             /// Checks that the caller holds the read role.
-            fn check_read_access() -> types::User => check_read_access();
+            fn check_read_access() -> models::User => check_read_access();
             /// Checks that the caller holds the write role.
-            fn check_write_access() -> types::User => check_write_access();
+            fn check_write_access() -> models::User => check_write_access();
         }
     };
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use bytes::Bytes;
 
-use crate::raw::prov::{Client as Raw, types};
+use crate::models;
+use crate::raw::prov::Client as Raw;
 
 /// Client of the provenance service (`https://prov-api.{domain}`).
 ///
@@ -78,29 +79,29 @@ impl ProvClient {
     crate::clients::forward! {
         /// Replaces a registered model run's record, recording a reason
         /// (the input carries the model run id, the reason and the record).
-        fn post_update_model_run(input: &types::PostUpdateModelRunInput) -> types::PostUpdateModelRunResponse
+        fn post_update_model_run(input: &models::PostUpdateModelRunInput) -> models::PostUpdateModelRunResponse
             => update_model_run(input);
         /// Everything upstream of an item, up to `depth` hops.
-        fn explore_upstream(starting_id: &str, depth: Option<i64>) -> types::LineageResponse => explore_upstream(depth, starting_id);
+        fn explore_upstream(starting_id: &str, depth: Option<i64>) -> models::LineageResponse => explore_upstream(depth, starting_id);
         /// Everything downstream of an item, up to `depth` hops.
-        fn explore_downstream(starting_id: &str, depth: Option<i64>) -> types::LineageResponse => explore_downstream(depth, starting_id);
+        fn explore_downstream(starting_id: &str, depth: Option<i64>) -> models::LineageResponse => explore_downstream(depth, starting_id);
         /// Datasets that contributed to an item.
-        fn get_contributing_datasets(starting_id: &str, depth: Option<i64>) -> types::LineageResponse
+        fn get_contributing_datasets(starting_id: &str, depth: Option<i64>) -> models::LineageResponse
             => special_contributing_datasets(depth, starting_id);
         /// Datasets affected by an item.
-        fn get_effected_datasets(starting_id: &str, depth: Option<i64>) -> types::LineageResponse
+        fn get_effected_datasets(starting_id: &str, depth: Option<i64>) -> models::LineageResponse
             => special_effected_datasets(depth, starting_id);
         /// People and organisations that contributed to an item.
-        fn get_contributing_agents(starting_id: &str, depth: Option<i64>) -> types::LineageResponse
+        fn get_contributing_agents(starting_id: &str, depth: Option<i64>) -> models::LineageResponse
             => special_contributing_agents(depth, starting_id);
         /// People and organisations affected by an item.
-        fn get_effected_agents(starting_id: &str, depth: Option<i64>) -> types::LineageResponse
+        fn get_effected_agents(starting_id: &str, depth: Option<i64>) -> models::LineageResponse
             => special_effected_agents(depth, starting_id);
         /// Registers many model runs at once, as a batch of jobs. Never retried once sent.
-        fn register_batch_model_runs(batch: &types::RegisterBatchModelRunRequest) -> types::RegisterBatchModelRunResponse
+        fn register_batch_model_runs(batch: &models::RegisterBatchModelRunRequest) -> models::RegisterBatchModelRunResponse
             => register_batch(batch);
         /// Registers one model run. Never retried once sent.
-        fn register_model_run(record: &types::ModelRunRecord) -> types::RegisterModelRunResponse => register_model_run(record);
+        fn register_model_run(record: &models::ModelRunRecord) -> models::RegisterModelRunResponse => register_model_run(record);
         /// A CSV template for registering model runs of a workflow template.
         fn generate_csv_template(workflow_template_id: &str) -> bytes => generate_template_csv(workflow_template_id);
         /// The CSV that would re-register the model runs of a batch.
@@ -108,9 +109,9 @@ impl ProvClient {
         /// Starts generating a provenance report. Upstream now answers with a
         /// job session id rather than the document itself (the Python client
         /// documents `.docx` bytes); await the job through the job service.
-        fn generate_report(request: &types::GenerateReportRequest) -> types::GenerateReportResponse => export_prov_graph(request);
+        fn generate_report(request: &models::GenerateReportRequest) -> models::GenerateReportResponse => export_prov_graph(request);
         /// Links a model run to a study.
-        fn add_study_link(model_run_id: &str, study_id: &str) -> types::AddStudyLinkResponse => add_study_link(model_run_id, study_id);
+        fn add_study_link(model_run_id: &str, study_id: &str) -> models::AddStudyLinkResponse => add_study_link(model_run_id, study_id);
     }
 
     /// Converts a filled-in model run CSV into model run records
@@ -121,7 +122,7 @@ impl ProvClient {
     pub async fn convert_model_runs_to_csv(
         &self,
         csv: impl Into<CsvUpload>,
-    ) -> crate::Result<types::ConvertModelRunsResponse> {
+    ) -> crate::Result<models::ConvertModelRunsResponse> {
         const OPERATION: &str = "convert_model_runs_csv";
         let transport = &self.raw.inner;
         let operation = transport.operation_name(OPERATION);
@@ -185,13 +186,13 @@ pub struct ProvAdminClient<'a> {
 impl ProvAdminClient<'_> {
     crate::clients::forward! {
         /// Re-stores the provenance of every registry record.
-        fn store_all_registry_records(validate_record: Option<bool>) -> types::StatusResponse
+        fn store_all_registry_records(validate_record: Option<bool>) -> models::StatusResponse
             => store_all_registry_records(validate_record);
         /// Stores the provenance of one model run record.
-        fn store_record(record: &types::ItemModelRun, validate_record: Option<bool>) -> types::StatusResponse
+        fn store_record(record: &models::ItemModelRun, validate_record: Option<bool>) -> models::StatusResponse
             => store_record(validate_record, record);
         /// Stores the provenance of several model run records.
-        fn store_records(records: &Vec<types::ItemModelRun>, validate_record: Option<bool>) -> types::StatusResponse
+        fn store_records(records: &Vec<models::ItemModelRun>, validate_record: Option<bool>) -> models::StatusResponse
             => store_records(validate_record, records);
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! use provena_client::clients::registry::{Organisation, Model};
-//! use provena_client::raw::registry::types::OrganisationFetchResponseItem as Item;
+//! use provena_client::models::OrganisationFetchResponseItem as Item;
 //! # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
 //! let registry = client.registry();
 //! let org = registry.fetch_item::<Organisation>("10378.1/1", None).await?;
@@ -39,7 +39,8 @@
 use std::future::Future;
 
 use crate::Result;
-use crate::raw::registry::{Client as Raw, types};
+use crate::models;
+use crate::raw::registry::Client as Raw;
 use crate::transport::call;
 
 /// The three top-level registry categories.
@@ -80,12 +81,12 @@ pub enum Capability {
 }
 
 /// One row of the subtype table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubtypeRoute {
     /// Name of the marker type, e.g. `ModelRunWorkflowTemplate`.
     pub name: &'static str,
     /// The subtype's value in the registry's `ItemSubType` enum.
-    pub item_subtype: types::ItemSubTypeKnown,
+    pub item_subtype: models::ItemSubType,
     /// Its category.
     pub category: ItemCategory,
     /// Its path segment, e.g. `model_run_workflow`.
@@ -145,61 +146,61 @@ pub trait ItemSubtype: sealed::Sealed + Send + Sync + 'static {
     #[doc(hidden)]
     fn list<'a>(
         raw: &'a Raw,
-        request: &'a types::SubtypeListRequest,
+        request: &'a models::SubtypeListRequest,
     ) -> impl Future<Output = Result<Self::ListResponse>> + Send + 'a;
     #[doc(hidden)]
     fn validate<'a>(
         raw: &'a Raw,
         info: &'a Self::DomainInfo,
-    ) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
+    ) -> impl Future<Output = Result<models::StatusResponse>> + Send + 'a;
     #[doc(hidden)]
     fn schema<'a>(
         raw: &'a Raw,
-    ) -> impl Future<Output = Result<types::JsonSchemaResponse>> + Send + 'a;
+    ) -> impl Future<Output = Result<models::JsonSchemaResponse>> + Send + 'a;
     #[doc(hidden)]
     fn ui_schema<'a>(
         raw: &'a Raw,
-    ) -> impl Future<Output = Result<types::UiSchemaResponse>> + Send + 'a;
+    ) -> impl Future<Output = Result<models::UiSchemaResponse>> + Send + 'a;
     #[doc(hidden)]
     fn auth_evaluate<'a>(
         raw: &'a Raw,
         id: &'a str,
-    ) -> impl Future<Output = Result<types::DescribeAccessResponse>> + Send + 'a;
+    ) -> impl Future<Output = Result<models::DescribeAccessResponse>> + Send + 'a;
     #[doc(hidden)]
     fn auth_configuration_get<'a>(
         raw: &'a Raw,
         id: &'a str,
-    ) -> impl Future<Output = Result<types::AccessSettings>> + Send + 'a;
+    ) -> impl Future<Output = Result<models::AccessSettings>> + Send + 'a;
     #[doc(hidden)]
     fn auth_configuration_put<'a>(
         raw: &'a Raw,
         id: &'a str,
-        settings: &'a types::AccessSettings,
-    ) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
+        settings: &'a models::AccessSettings,
+    ) -> impl Future<Output = Result<models::StatusResponse>> + Send + 'a;
     #[doc(hidden)]
     fn auth_roles<'a>(
         raw: &'a Raw,
-    ) -> impl Future<Output = Result<types::AuthRolesResponse>> + Send + 'a;
+    ) -> impl Future<Output = Result<models::AuthRolesResponse>> + Send + 'a;
     #[doc(hidden)]
     fn lock<'a>(
         raw: &'a Raw,
-        request: &'a types::LockChangeRequest,
-    ) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
+        request: &'a models::LockChangeRequest,
+    ) -> impl Future<Output = Result<models::StatusResponse>> + Send + 'a;
     #[doc(hidden)]
     fn unlock<'a>(
         raw: &'a Raw,
-        request: &'a types::LockChangeRequest,
-    ) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a;
+        request: &'a models::LockChangeRequest,
+    ) -> impl Future<Output = Result<models::StatusResponse>> + Send + 'a;
     #[doc(hidden)]
     fn lock_history<'a>(
         raw: &'a Raw,
         id: &'a str,
-    ) -> impl Future<Output = Result<types::LockHistoryResponse>> + Send + 'a;
+    ) -> impl Future<Output = Result<models::LockHistoryResponse>> + Send + 'a;
     #[doc(hidden)]
     fn lock_status<'a>(
         raw: &'a Raw,
         id: &'a str,
-    ) -> impl Future<Output = Result<types::LockStatusResponse>> + Send + 'a;
+    ) -> impl Future<Output = Result<models::LockStatusResponse>> + Send + 'a;
 }
 
 /// Subtypes whose items users create directly (`…/create`).
@@ -225,7 +226,7 @@ pub trait Updatable: ItemSubtype {
         id: &'a str,
         reason: Option<&'a str>,
         info: &'a Self::DomainInfo,
-    ) -> impl Future<Output = Result<types::UpdateResponse>> + Send + 'a;
+    ) -> impl Future<Output = Result<models::UpdateResponse>> + Send + 'a;
 }
 
 /// Subtypes that can be seeded: an empty item reserved now, filled in later (`…/seed`).
@@ -245,8 +246,8 @@ pub trait Revertable: ItemSubtype {
     #[doc(hidden)]
     fn revert<'a>(
         raw: &'a Raw,
-        request: &'a types::ItemRevertRequest,
-    ) -> impl Future<Output = Result<types::ItemRevertResponse>> + Send + 'a;
+        request: &'a models::ItemRevertRequest,
+    ) -> impl Future<Output = Result<models::ItemRevertResponse>> + Send + 'a;
 }
 
 /// Subtypes that can be versioned (`…/version`).
@@ -254,8 +255,8 @@ pub trait Versionable: ItemSubtype {
     #[doc(hidden)]
     fn version<'a>(
         raw: &'a Raw,
-        request: &'a types::VersionRequest,
-    ) -> impl Future<Output = Result<types::VersionResponse>> + Send + 'a;
+        request: &'a models::VersionRequest,
+    ) -> impl Future<Output = Result<models::VersionResponse>> + Send + 'a;
 }
 
 /// Implements one optional action for a subtype; the generated method names
@@ -264,7 +265,7 @@ macro_rules! capability {
     (create, $marker:ident, $cat:ident, $op:ident, $ty:ident) => {
         pastey::paste! {
             impl Creatable for $marker {
-                type CreateResponse = types::[<$ty CreateResponse>];
+                type CreateResponse = models::[<$ty CreateResponse>];
                 fn create<'a>(raw: &'a Raw, info: &'a Self::DomainInfo) -> impl Future<Output = Result<Self::CreateResponse>> + Send + 'a {
                     call(raw.inner.operation_name(stringify!([<create_ $cat _ $op>])), raw.[<create_ $cat _ $op>](info))
                 }
@@ -279,7 +280,7 @@ macro_rules! capability {
                     id: &'a str,
                     reason: Option<&'a str>,
                     info: &'a Self::DomainInfo,
-                ) -> impl Future<Output = Result<types::UpdateResponse>> + Send + 'a {
+                ) -> impl Future<Output = Result<models::UpdateResponse>> + Send + 'a {
                     call(raw.inner.operation_name(stringify!([<update_ $cat _ $op>])), raw.[<update_ $cat _ $op>](id, reason, info))
                 }
             }
@@ -288,7 +289,7 @@ macro_rules! capability {
     (seed, $marker:ident, $cat:ident, $op:ident, $ty:ident) => {
         pastey::paste! {
             impl Seedable for $marker {
-                type SeedResponse = types::[<$ty SeedResponse>];
+                type SeedResponse = models::[<$ty SeedResponse>];
                 fn seed<'a>(raw: &'a Raw) -> impl Future<Output = Result<Self::SeedResponse>> + Send + 'a {
                     call(raw.inner.operation_name(stringify!([<seed_ $cat _ $op>])), raw.[<seed_ $cat _ $op>]())
                 }
@@ -298,7 +299,7 @@ macro_rules! capability {
     (revert, $marker:ident, $cat:ident, $op:ident, $ty:ident) => {
         pastey::paste! {
             impl Revertable for $marker {
-                fn revert<'a>(raw: &'a Raw, request: &'a types::ItemRevertRequest) -> impl Future<Output = Result<types::ItemRevertResponse>> + Send + 'a {
+                fn revert<'a>(raw: &'a Raw, request: &'a models::ItemRevertRequest) -> impl Future<Output = Result<models::ItemRevertResponse>> + Send + 'a {
                     call(raw.inner.operation_name(stringify!([<revert_ $cat _ $op>])), raw.[<revert_ $cat _ $op>](request))
                 }
             }
@@ -307,7 +308,7 @@ macro_rules! capability {
     (version, $marker:ident, $cat:ident, $op:ident, $ty:ident) => {
         pastey::paste! {
             impl Versionable for $marker {
-                fn version<'a>(raw: &'a Raw, request: &'a types::VersionRequest) -> impl Future<Output = Result<types::VersionResponse>> + Send + 'a {
+                fn version<'a>(raw: &'a Raw, request: &'a models::VersionRequest) -> impl Future<Output = Result<models::VersionResponse>> + Send + 'a {
                     call(raw.inner.operation_name(stringify!([<version_ $cat _ $op>])), raw.[<version_ $cat _ $op>](request))
                 }
             }
@@ -343,56 +344,56 @@ macro_rules! subtypes {
                 impl ItemSubtype for $marker {
                     const ROUTE: SubtypeRoute = SubtypeRoute {
                         name: stringify!($marker),
-                        item_subtype: types::ItemSubTypeKnown::$variant,
+                        item_subtype: models::ItemSubType::$variant,
                         category: ItemCategory::[<$cat:camel>],
                         segment: $segment,
                         capabilities: &[$(Capability::[<$capability:camel>]),*],
                     };
-                    type DomainInfo = types::[<$ty DomainInfo>];
-                    type FetchResponse = types::[<$ty FetchResponse>];
-                    type ListResponse = types::[<$ty ListResponse>];
+                    type DomainInfo = models::[<$ty DomainInfo>];
+                    type FetchResponse = models::[<$ty FetchResponse>];
+                    type ListResponse = models::[<$ty ListResponse>];
 
                     fn fetch<'a>(raw: &'a Raw, id: &'a str, seed_allowed: Option<bool>) -> impl Future<Output = Result<Self::FetchResponse>> + Send + 'a {
                         shared_action!(fetch_, $cat, $op, raw, id, seed_allowed)
                     }
-                    fn list<'a>(raw: &'a Raw, request: &'a types::SubtypeListRequest) -> impl Future<Output = Result<Self::ListResponse>> + Send + 'a {
+                    fn list<'a>(raw: &'a Raw, request: &'a models::SubtypeListRequest) -> impl Future<Output = Result<Self::ListResponse>> + Send + 'a {
                         shared_action!(list_, $cat, $op, raw, request)
                     }
-                    fn validate<'a>(raw: &'a Raw, info: &'a Self::DomainInfo) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a {
+                    fn validate<'a>(raw: &'a Raw, info: &'a Self::DomainInfo) -> impl Future<Output = Result<models::StatusResponse>> + Send + 'a {
                         shared_action!(validate_, $cat, $op, raw, info)
                     }
-                    fn schema<'a>(raw: &'a Raw) -> impl Future<Output = Result<types::JsonSchemaResponse>> + Send + 'a {
+                    fn schema<'a>(raw: &'a Raw) -> impl Future<Output = Result<models::JsonSchemaResponse>> + Send + 'a {
                         shared_action!(schema_, $cat, $op, raw)
                     }
-                    fn ui_schema<'a>(raw: &'a Raw) -> impl Future<Output = Result<types::UiSchemaResponse>> + Send + 'a {
+                    fn ui_schema<'a>(raw: &'a Raw) -> impl Future<Output = Result<models::UiSchemaResponse>> + Send + 'a {
                         shared_action!(ui_schema_, $cat, $op, raw)
                     }
-                    fn auth_evaluate<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<types::DescribeAccessResponse>> + Send + 'a {
+                    fn auth_evaluate<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<models::DescribeAccessResponse>> + Send + 'a {
                         shared_action!(auth_evaluate_, $cat, $op, raw, id)
                     }
-                    fn auth_configuration_get<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<types::AccessSettings>> + Send + 'a {
+                    fn auth_configuration_get<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<models::AccessSettings>> + Send + 'a {
                         shared_action!(auth_configuration_get_, $cat, $op, raw, id)
                     }
                     fn auth_configuration_put<'a>(
                         raw: &'a Raw,
                         id: &'a str,
-                        settings: &'a types::AccessSettings,
-                    ) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a {
+                        settings: &'a models::AccessSettings,
+                    ) -> impl Future<Output = Result<models::StatusResponse>> + Send + 'a {
                         shared_action!(auth_configuration_put_, $cat, $op, raw, id, settings)
                     }
-                    fn auth_roles<'a>(raw: &'a Raw) -> impl Future<Output = Result<types::AuthRolesResponse>> + Send + 'a {
+                    fn auth_roles<'a>(raw: &'a Raw) -> impl Future<Output = Result<models::AuthRolesResponse>> + Send + 'a {
                         shared_action!(auth_roles_, $cat, $op, raw)
                     }
-                    fn lock<'a>(raw: &'a Raw, request: &'a types::LockChangeRequest) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a {
+                    fn lock<'a>(raw: &'a Raw, request: &'a models::LockChangeRequest) -> impl Future<Output = Result<models::StatusResponse>> + Send + 'a {
                         shared_action!(lock_lock, $cat, $op, raw, request)
                     }
-                    fn unlock<'a>(raw: &'a Raw, request: &'a types::LockChangeRequest) -> impl Future<Output = Result<types::StatusResponse>> + Send + 'a {
+                    fn unlock<'a>(raw: &'a Raw, request: &'a models::LockChangeRequest) -> impl Future<Output = Result<models::StatusResponse>> + Send + 'a {
                         shared_action!(lock_unlock, $cat, $op, raw, request)
                     }
-                    fn lock_history<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<types::LockHistoryResponse>> + Send + 'a {
+                    fn lock_history<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<models::LockHistoryResponse>> + Send + 'a {
                         shared_action!(lock_history, $cat, $op, raw, id)
                     }
-                    fn lock_status<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<types::LockStatusResponse>> + Send + 'a {
+                    fn lock_status<'a>(raw: &'a Raw, id: &'a str) -> impl Future<Output = Result<models::LockStatusResponse>> + Send + 'a {
                         shared_action!(lock_locked, $cat, $op, raw, id)
                     }
                 }
@@ -473,7 +474,7 @@ impl RegistryClient {
         id: &str,
         reason: Option<&str>,
         info: &S::DomainInfo,
-    ) -> Result<types::UpdateResponse> {
+    ) -> Result<models::UpdateResponse> {
         S::update(&self.raw, id, reason, info).await
     }
 
@@ -481,7 +482,7 @@ impl RegistryClient {
     /// list request; the service takes a `SubtypeListRequest`.)
     pub async fn list_items<S: ItemSubtype>(
         &self,
-        request: &types::SubtypeListRequest,
+        request: &models::SubtypeListRequest,
     ) -> Result<S::ListResponse> {
         S::list(&self.raw, request).await
     }
@@ -494,8 +495,8 @@ impl RegistryClient {
     /// Restores an item to an earlier version from its history.
     pub async fn revert_item<S: Revertable>(
         &self,
-        request: &types::ItemRevertRequest,
-    ) -> Result<types::ItemRevertResponse> {
+        request: &models::ItemRevertRequest,
+    ) -> Result<models::ItemRevertResponse> {
         S::revert(&self.raw, request).await
     }
 
@@ -508,12 +509,12 @@ impl RegistryClient {
     }
 
     /// The JSON schema of subtype `S`'s domain information.
-    pub async fn get_schema<S: ItemSubtype>(&self) -> Result<types::JsonSchemaResponse> {
+    pub async fn get_schema<S: ItemSubtype>(&self) -> Result<models::JsonSchemaResponse> {
         S::schema(&self.raw).await
     }
 
     /// The UI schema (form layout hints) of subtype `S`.
-    pub async fn get_ui_schema<S: ItemSubtype>(&self) -> Result<types::UiSchemaResponse> {
+    pub async fn get_ui_schema<S: ItemSubtype>(&self) -> Result<models::UiSchemaResponse> {
         S::ui_schema(&self.raw).await
     }
 
@@ -521,7 +522,7 @@ impl RegistryClient {
     pub async fn validate_item<S: ItemSubtype>(
         &self,
         info: &S::DomainInfo,
-    ) -> Result<types::StatusResponse> {
+    ) -> Result<models::StatusResponse> {
         S::validate(&self.raw, info).await
     }
 
@@ -529,7 +530,7 @@ impl RegistryClient {
     pub async fn evaluate_auth_access<S: ItemSubtype>(
         &self,
         id: &str,
-    ) -> Result<types::DescribeAccessResponse> {
+    ) -> Result<models::DescribeAccessResponse> {
         S::auth_evaluate(&self.raw, id).await
     }
 
@@ -537,7 +538,7 @@ impl RegistryClient {
     pub async fn get_auth_configuration<S: ItemSubtype>(
         &self,
         id: &str,
-    ) -> Result<types::AccessSettings> {
+    ) -> Result<models::AccessSettings> {
         S::auth_configuration_get(&self.raw, id).await
     }
 
@@ -545,29 +546,29 @@ impl RegistryClient {
     pub async fn modify_auth_configuration<S: ItemSubtype>(
         &self,
         id: &str,
-        settings: &types::AccessSettings,
-    ) -> Result<types::StatusResponse> {
+        settings: &models::AccessSettings,
+    ) -> Result<models::StatusResponse> {
         S::auth_configuration_put(&self.raw, id, settings).await
     }
 
     /// The roles that can be granted on items of subtype `S`.
-    pub async fn get_auth_roles<S: ItemSubtype>(&self) -> Result<types::AuthRolesResponse> {
+    pub async fn get_auth_roles<S: ItemSubtype>(&self) -> Result<models::AuthRolesResponse> {
         S::auth_roles(&self.raw).await
     }
 
     /// Locks an item against changes.
     pub async fn lock_resource<S: ItemSubtype>(
         &self,
-        request: &types::LockChangeRequest,
-    ) -> Result<types::StatusResponse> {
+        request: &models::LockChangeRequest,
+    ) -> Result<models::StatusResponse> {
         S::lock(&self.raw, request).await
     }
 
     /// Unlocks an item.
     pub async fn unlock_resource<S: ItemSubtype>(
         &self,
-        request: &types::LockChangeRequest,
-    ) -> Result<types::StatusResponse> {
+        request: &models::LockChangeRequest,
+    ) -> Result<models::StatusResponse> {
         S::unlock(&self.raw, request).await
     }
 
@@ -575,7 +576,7 @@ impl RegistryClient {
     pub async fn get_lock_history<S: ItemSubtype>(
         &self,
         id: &str,
-    ) -> Result<types::LockHistoryResponse> {
+    ) -> Result<models::LockHistoryResponse> {
         S::lock_history(&self.raw, id).await
     }
 
@@ -583,21 +584,21 @@ impl RegistryClient {
     pub async fn get_lock_status<S: ItemSubtype>(
         &self,
         id: &str,
-    ) -> Result<types::LockStatusResponse> {
+    ) -> Result<models::LockStatusResponse> {
         S::lock_status(&self.raw, id).await
     }
 
     /// Creates a new version of an item. Never retried once sent.
     pub async fn version<S: Versionable>(
         &self,
-        request: &types::VersionRequest,
-    ) -> Result<types::VersionResponse> {
+        request: &models::VersionRequest,
+    ) -> Result<models::VersionResponse> {
         S::version(&self.raw, request).await
     }
 
     crate::clients::forward! {
         /// Datasets the caller is asked to review for release.
-        fn list_releasing_datasets(request: &types::ListUserReviewingDatasetsRequest) -> types::PaginatedDatasetListResponse
+        fn list_releasing_datasets(request: &models::ListUserReviewingDatasetsRequest) -> models::PaginatedDatasetListResponse
             => list_releasing_datasets(request);
     }
 }
@@ -611,11 +612,11 @@ pub struct RegistryGeneralClient<'a> {
 impl RegistryGeneralClient<'_> {
     crate::clients::forward! {
         /// Any item by id, without knowing its subtype (untyped body).
-        fn fetch(id: &str) -> types::UntypedFetchResponse => fetch(id);
+        fn fetch(id: &str) -> models::UntypedFetchResponse => fetch(id);
         /// A page of items across subtypes.
-        fn list(request: &types::GeneralListRequest) -> types::PaginatedListResponse => list(request);
+        fn list(request: &models::GeneralListRequest) -> models::PaginatedListResponse => list(request);
         /// The registry's version details.
-        fn version() -> types::VersionDetails => version();
+        fn version() -> models::VersionDetails => version();
     }
 }
 
@@ -628,15 +629,15 @@ pub struct RegistryAdminClient<'a> {
 impl RegistryAdminClient<'_> {
     crate::clients::forward! {
         /// Exports every registry item.
-        fn registry_admin_export() -> types::RegistryExportResponse => registry_admin_export();
+        fn registry_admin_export() -> models::RegistryExportResponse => registry_admin_export();
         /// Imports items from an export.
-        fn registry_admin_import(request: &types::RegistryImportRequest) -> types::RegistryImportResponse
+        fn registry_admin_import(request: &models::RegistryImportRequest) -> models::RegistryImportResponse
             => registry_admin_import(request);
         /// Restores items from a backup table.
-        fn registry_admin_restore(request: &types::RegistryRestoreRequest) -> types::RegistryImportResponse
+        fn registry_admin_restore(request: &models::RegistryRestoreRequest) -> models::RegistryImportResponse
             => registry_admin_restore(request);
         /// Rebuilds the provenance graph from the registry.
-        fn registry_admin_restore_prov_graph(request: &types::ProvGraphRestoreRequest) -> types::ProvGraphRestoreResponse
+        fn registry_admin_restore_prov_graph(request: &models::ProvGraphRestoreRequest) -> models::ProvGraphRestoreResponse
             => registry_admin_restore_prov_graph(request);
     }
 }

@@ -1,6 +1,7 @@
 //! The search service: full-text search over registry items.
 
-use crate::raw::search::{Client as Raw, types};
+use crate::models;
+use crate::raw::search::Client as Raw;
 
 /// Client of the search service (`https://search.{domain}`).
 ///
@@ -25,7 +26,7 @@ impl SearchClient {
     crate::clients::forward! {
         /// Searches the registry for `query`, returning at most `limit` hits,
         /// optionally only items of one subtype.
-        fn search_registry(query: &str, limit: Option<i64>, subtype_filter: Option<types::ItemSubType>) -> types::QueryResults
+        fn search_registry(query: &str, limit: Option<i64>, subtype_filter: Option<models::ItemSubType>) -> models::QueryResults
             => search_entity_registry(query, limit, subtype_filter.as_ref());
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use provena_client::Error;
 use provena_client::clients::registry::Person;
-use provena_client::raw::auth::types as at;
+use provena_client::models as at;
 use serde_json::{Value, json};
 
 use super::job::{await_launched, work};
@@ -1271,7 +1271,7 @@ async fn removed_group_is_not_found(ctx: Arc<Ctx>) {
     missing_group("add member", error, "no such group was found");
 }
 
-fn person_info(first: &str) -> provena_client::raw::registry::types::PersonDomainInfo {
+fn person_info(first: &str) -> provena_client::models::PersonDomainInfo {
     let name = unique(first);
     from_json(json!({
         "display_name": format!("{name} Linked"), "email": format!("{name}@example.com"),

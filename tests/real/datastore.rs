@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use provena_client::clients::registry::Dataset;
-use provena_client::raw::datastore::types as dt;
+use provena_client::models as dt;
 use serde_json::{Value, json};
 
 use super::{Ctx, answered, from_json, to_json};

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use provena_client::Error;
 use provena_client::clients::registry::Model;
-use provena_client::raw::job::types as jt;
+use provena_client::models as jt;
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, from_json, to_json, unique};
@@ -629,7 +629,7 @@ async fn registry_create_spins_off_a_listable_job(ctx: Arc<Ctx>) {
     // Only subtypes with provenance versioning spin one off (a model does,
     // an organisation does not).
     let name = unique("Job spin-off model");
-    let info: provena_client::raw::registry::types::ModelDomainInfo = from_json(json!({
+    let info: provena_client::models::ModelDomainInfo = from_json(json!({
         "display_name": name, "name": name, "description": "spins off a job",
         "documentation_url": "https://example.org/docs", "source_url": "https://example.org/src"
     }));

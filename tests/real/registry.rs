@@ -8,7 +8,7 @@ use provena_client::clients::registry::{
     ModelRunWorkflowTemplate, Organisation, Person, Revertable, Seedable, Study, Updatable,
     Version, Versionable,
 };
-use provena_client::raw::registry::types as rt;
+use provena_client::models as rt;
 use provena_client::{Error, ProvenaClient};
 use serde_json::{Value, json};
 
@@ -65,7 +65,7 @@ pub async fn make_fixtures(ctx: &Ctx) -> Fixtures {
                 .await
                 .expect("create the fixture person");
             let person = created.created_item.expect("created person").id;
-            let request: provena_client::raw::auth::types::UserLinkUserAssignRequest =
+            let request: provena_client::models::UserLinkUserAssignRequest =
                 from_json(json!({"person_id": person}));
             ctx.admin
                 .auth()

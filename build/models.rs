@@ -332,7 +332,11 @@ fn default_extra_in_builders(items: &mut [syn::Item]) -> Result<(), String> {
         if module.ident != "builder" {
             continue;
         }
-        for inner in module.content.iter_mut().flat_map(|(_, items)| items.iter_mut()) {
+        for inner in module
+            .content
+            .iter_mut()
+            .flat_map(|(_, items)| items.iter_mut())
+        {
             let syn::Item::Impl(block) = inner else {
                 continue;
             };

@@ -39,7 +39,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let prov = connection.client.prov();
 
     let id = std::env::var("PROVENA_ITEM_ID").unwrap_or_else(|_| "10378.1/3000001".into());
-    let lineage = prov.explore_upstream(&id, Some(2)).await?;
+    let lineage = prov
+        .explore_upstream(&id, std::num::NonZeroU64::new(2))
+        .await?;
     println!(
         "{} records upstream of {id}",
         lineage.record_count.unwrap_or(0)

@@ -111,7 +111,7 @@ async fn status_422_carries_the_field_errors() {
     let error = deployment
         .client()
         .prov()
-        .explore_upstream("x", Some(1))
+        .explore_upstream("x", std::num::NonZeroU64::new(1))
         .await
         .unwrap_err();
     let Error::Validation { errors, operation } = &error else {

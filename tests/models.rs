@@ -327,3 +327,24 @@ async fn a_model_run_record_fetched_from_the_registry_is_sent_to_prov_unchanged(
     assert_eq!(sent, serde_json::to_value(&record).unwrap());
     assert_eq!(sent, fetched["item"]["record"]);
 }
+
+#[tokio::test]
+async fn a_downloaded_config_file_shows_only_its_size_in_debug_output() {
+    let deployment = MockDeployment::start().await;
+    let content = format!("KEYCLOAK_CLIENT_SECRET={MARKER}\n");
+    deployment
+        .service("registry")
+        .push(Reply::raw(200, "text/plain", content.clone()));
+
+    let file = deployment
+        .client()
+        .registry()
+        .generate_config_file(Some(true))
+        .await
+        .expect("downloaded");
+
+    assert_eq!(file.as_bytes(), content.as_bytes());
+    assert_eq!(file.text(), Ok(content.as_str()));
+    let shown = format!("{file:?}");
+    assert_eq!(shown, format!("ConfigFile {{ bytes: {} }}", content.len()));
+}

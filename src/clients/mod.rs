@@ -65,12 +65,10 @@ pub(crate) use raw_access;
 #[allow(unused_macros)]
 macro_rules! common_operations {
     () => {
+        crate::clients::config_file_operation!();
         crate::clients::forward! {
             /// Health check of the service (`GET /`): a short map of strings.
             fn get_health_check() -> std::collections::HashMap<String, String> => root();
-            /// Downloads the service's configuration file (`GET /admin/config`,
-            /// admin only): an `.env`-style text file, as bytes.
-            fn generate_config_file(required_only: Option<bool>) -> bytes => generate_config_file(required_only);
             /// Checks that the caller holds the service's admin role.
             fn check_admin_access() -> models::User => check_admin_access();
             /// Checks that the caller may use the service at all.
@@ -84,6 +82,70 @@ macro_rules! common_operations {
 }
 #[allow(unused_imports)]
 pub(crate) use common_operations;
+
+/// `generate_config_file`, which every service client has: its answer is
+/// wrapped so that the file's secrets stay out of debug output.
+#[allow(unused_macros)]
+macro_rules! config_file_operation {
+    () => {
+        /// Downloads the service's configuration file (`GET /admin/config`,
+        /// admin only): an `.env`-style text file, which can hold secrets.
+        pub async fn generate_config_file(
+            &self,
+            required_only: Option<bool>,
+        ) -> crate::Result<crate::clients::ConfigFile> {
+            let operation = self.raw.inner.operation_name("generate_config_file");
+            let stream =
+                crate::transport::call(operation, self.raw.generate_config_file(required_only))
+                    .await?;
+            let bytes = self.raw.inner.collect(operation, stream).await?;
+            Ok(crate::clients::ConfigFile(bytes))
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use config_file_operation;
+
+/// A service's configuration file, as `generate_config_file` downloads it.
+///
+/// It is the deployment's settings in `.env` form and can hold secrets, so
+/// its `Debug` shows only its size; read it with [`ConfigFile::as_bytes`] or
+/// [`ConfigFile::text`].
+///
+/// ```no_run
+/// # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
+/// let file = client.registry().generate_config_file(Some(true)).await?;
+/// println!("{file:?}"); // ConfigFile { bytes: 1234 }
+/// std::fs::write("registry.env", file.as_bytes()).ok();
+/// # Ok(()) }
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConfigFile(bytes::Bytes);
+
+impl ConfigFile {
+    /// The file's content.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The file's content, without copying.
+    pub fn into_bytes(self) -> bytes::Bytes {
+        self.0
+    }
+
+    /// The file as text, if it is UTF-8.
+    pub fn text(&self) -> Result<&str, std::str::Utf8Error> {
+        std::str::from_utf8(&self.0)
+    }
+}
+
+impl std::fmt::Debug for ConfigFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("bytes", &self.0.len())
+            .finish()
+    }
+}
 
 #[cfg(feature = "auth")]
 pub mod auth;

@@ -1,6 +1,7 @@
 //! The provenance service: model run records, lineage queries, bulk CSV
 //! registration and reports.
 
+use std::num::NonZeroU64;
 use std::path::Path;
 
 use bytes::Bytes;
@@ -12,7 +13,7 @@ use crate::raw::prov::Client as Raw;
 ///
 /// ```no_run
 /// # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
-/// let lineage = client.prov().explore_upstream("10378.1/42", Some(2)).await?;
+/// let lineage = client.prov().explore_upstream("10378.1/42", std::num::NonZeroU64::new(2)).await?;
 /// println!("{:?}", lineage.record_count);
 /// # Ok(()) }
 /// ```
@@ -66,6 +67,14 @@ impl From<&Path> for CsvUpload {
     }
 }
 
+/// Lineage depths are `NonZeroU64` everywhere, the type the report request
+/// (`GenerateReportRequest::depth`) has: `NonZeroU64::new(2)` reads as "two
+/// hops, or the server's default for zero". The query parameter is a plain
+/// integer.
+fn depth_param(depth: Option<NonZeroU64>) -> Option<i64> {
+    depth.map(|d| i64::try_from(d.get()).unwrap_or(i64::MAX))
+}
+
 impl ProvClient {
     crate::clients::raw_access!();
 
@@ -81,22 +90,23 @@ impl ProvClient {
         /// (the input carries the model run id, the reason and the record).
         fn post_update_model_run(input: &models::PostUpdateModelRunInput) -> models::PostUpdateModelRunResponse
             => update_model_run(input);
-        /// Everything upstream of an item, up to `depth` hops.
-        fn explore_upstream(starting_id: &str, depth: Option<i64>) -> models::LineageResponse => explore_upstream(depth, starting_id);
+        /// Everything upstream of an item, up to `depth` hops (`None`: the
+        /// server's default; a depth above its limit is a 400).
+        fn explore_upstream(starting_id: &str, depth: Option<NonZeroU64>) -> models::LineageResponse => explore_upstream(depth_param(depth), starting_id);
         /// Everything downstream of an item, up to `depth` hops.
-        fn explore_downstream(starting_id: &str, depth: Option<i64>) -> models::LineageResponse => explore_downstream(depth, starting_id);
+        fn explore_downstream(starting_id: &str, depth: Option<NonZeroU64>) -> models::LineageResponse => explore_downstream(depth_param(depth), starting_id);
         /// Datasets that contributed to an item.
-        fn get_contributing_datasets(starting_id: &str, depth: Option<i64>) -> models::LineageResponse
-            => special_contributing_datasets(depth, starting_id);
+        fn get_contributing_datasets(starting_id: &str, depth: Option<NonZeroU64>) -> models::LineageResponse
+            => special_contributing_datasets(depth_param(depth), starting_id);
         /// Datasets affected by an item.
-        fn get_effected_datasets(starting_id: &str, depth: Option<i64>) -> models::LineageResponse
-            => special_effected_datasets(depth, starting_id);
+        fn get_effected_datasets(starting_id: &str, depth: Option<NonZeroU64>) -> models::LineageResponse
+            => special_effected_datasets(depth_param(depth), starting_id);
         /// People and organisations that contributed to an item.
-        fn get_contributing_agents(starting_id: &str, depth: Option<i64>) -> models::LineageResponse
-            => special_contributing_agents(depth, starting_id);
+        fn get_contributing_agents(starting_id: &str, depth: Option<NonZeroU64>) -> models::LineageResponse
+            => special_contributing_agents(depth_param(depth), starting_id);
         /// People and organisations affected by an item.
-        fn get_effected_agents(starting_id: &str, depth: Option<i64>) -> models::LineageResponse
-            => special_effected_agents(depth, starting_id);
+        fn get_effected_agents(starting_id: &str, depth: Option<NonZeroU64>) -> models::LineageResponse
+            => special_effected_agents(depth_param(depth), starting_id);
         /// Registers many model runs at once, as a batch of jobs. Never retried once sent.
         fn register_batch_model_runs(batch: &models::RegisterBatchModelRunRequest) -> models::RegisterBatchModelRunResponse
             => register_batch(batch);
@@ -192,7 +202,7 @@ impl ProvAdminClient<'_> {
         fn store_record(record: &models::ItemModelRun, validate_record: Option<bool>) -> models::StatusResponse
             => store_record(validate_record, record);
         /// Stores the provenance of several model run records.
-        fn store_records(records: &Vec<models::ItemModelRun>, validate_record: Option<bool>) -> models::StatusResponse
-            => store_records(validate_record, records);
+        fn store_records(records: &[models::ItemModelRun], validate_record: Option<bool>) -> models::StatusResponse
+            => store_records(validate_record, &records.to_vec());
     }
 }

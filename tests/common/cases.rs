@@ -356,13 +356,17 @@ fn prov_cases() -> Vec<Case> {
             "prov",
             "explore_upstream",
             [("starting_id", "10378.1/5"), ("depth", "2")],
-            |c, b| c.prov().explore_upstream("10378.1/5", Some(2))
+            |c, b| c
+                .prov()
+                .explore_upstream("10378.1/5", std::num::NonZeroU64::new(2))
         ),
         case!(
             "prov",
             "explore_downstream",
             [("starting_id", "10378.1/5"), ("depth", "3")],
-            |c, b| c.prov().explore_downstream("10378.1/5", Some(3))
+            |c, b| c
+                .prov()
+                .explore_downstream("10378.1/5", std::num::NonZeroU64::new(3))
         ),
         case!(
             "prov",
@@ -374,19 +378,25 @@ fn prov_cases() -> Vec<Case> {
             "prov",
             "special_effected_datasets",
             [("starting_id", "10378.1/5"), ("depth", "1")],
-            |c, b| c.prov().get_effected_datasets("10378.1/5", Some(1))
+            |c, b| c
+                .prov()
+                .get_effected_datasets("10378.1/5", std::num::NonZeroU64::new(1))
         ),
         case!(
             "prov",
             "special_contributing_agents",
             [("starting_id", "10378.1/5"), ("depth", "1")],
-            |c, b| c.prov().get_contributing_agents("10378.1/5", Some(1))
+            |c, b| c
+                .prov()
+                .get_contributing_agents("10378.1/5", std::num::NonZeroU64::new(1))
         ),
         case!(
             "prov",
             "special_effected_agents",
             [("starting_id", "10378.1/5"), ("depth", "1")],
-            |c, b| c.prov().get_effected_agents("10378.1/5", Some(1))
+            |c, b| c
+                .prov()
+                .get_effected_agents("10378.1/5", std::num::NonZeroU64::new(1))
         ),
         case!("prov", "register_batch", [], |c, b| c
             .prov()
@@ -432,7 +442,10 @@ fn prov_cases() -> Vec<Case> {
             "prov",
             "store_records",
             [("validate_record", "false")],
-            |c, b| c.prov().admin().store_records(&body(b), Some(false))
+            |c, b| c
+                .prov()
+                .admin()
+                .store_records(&body::<Vec<_>>(b), Some(false))
         ),
     ]);
     cases

@@ -274,7 +274,7 @@ async fn schema_validation_and_access_checks(ctx: Arc<Ctx>) {
         .generate_config_file(Some(true))
         .await
         .expect("config");
-    assert!(!config.is_empty());
+    assert!(!config.as_bytes().is_empty());
     for (name, user) in [
         ("admin", datastore.check_admin_access().await),
         ("general", datastore.check_general_access().await),

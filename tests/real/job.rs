@@ -591,7 +591,7 @@ async fn health_config_and_access_checks(ctx: Arc<Ctx>) {
             .map(String::from)
             .collect()
     };
-    let (required, full) = (lines(&required), lines(&full));
+    let (required, full) = (lines(required.as_bytes()), lines(full.as_bytes()));
     let table = format!(
         "status_table_name={}",
         std::env::var("PROVENA_REAL_JOB_TABLE").unwrap_or_default()

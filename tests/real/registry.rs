@@ -657,7 +657,7 @@ async fn general_and_admin_routes(ctx: Arc<Ctx>) {
         .generate_config_file(Some(true))
         .await
         .expect("config file");
-    assert!(!config.is_empty(), "a non-empty config file");
+    assert!(!config.as_bytes().is_empty(), "a non-empty config file");
     let version = registry.general().version().await.expect("version");
     let _ = version;
     let fetched = registry

@@ -118,6 +118,8 @@ impl ProvClient {
     ///
     /// Accepts bytes, a path or an async reader; paths and readers are
     /// streamed. A path that cannot be opened is an invalid-input error.
+    /// The conversion only reads, so it is retried like any safe operation:
+    /// bytes are sent again, while a path or a reader is sent once.
     pub async fn convert_model_runs_to_csv(
         &self,
         csv: impl Into<CsvUpload>,
@@ -125,55 +127,102 @@ impl ProvClient {
         const OPERATION: &str = "convert_model_runs_csv";
         let transport = &self.raw.inner;
         let operation = transport.operation_name(OPERATION);
-        let (body, length) = match csv.into() {
-            CsvUpload::Bytes(bytes) => {
-                let length = bytes.len() as u64;
-                (reqwest::Body::from(bytes), Some(length))
-            }
-            CsvUpload::Path(path) => {
-                let file =
-                    tokio::fs::File::open(&path)
-                        .await
-                        .map_err(|e| crate::Error::InvalidInput {
-                            operation,
-                            message: format!("cannot open {}: {e}", path.display()),
-                        })?;
-                let length = file.metadata().await.ok().map(|m| m.len());
-                (
-                    reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file)),
-                    length,
-                )
-            }
-            CsvUpload::Reader(reader) => (
-                reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader)),
-                None,
-            ),
-        };
-        let part = match length {
-            Some(length) => reqwest::multipart::Part::stream_with_length(body, length),
-            None => reqwest::multipart::Part::stream(body),
-        }
-        .file_name("model_runs.csv")
-        .mime_str("text/csv")
-        .map_err(|e| crate::Error::InvalidInput {
-            operation,
-            message: e.to_string(),
-        })?;
-        let form = reqwest::multipart::Form::new().part("csv_file", part);
+        let multipart = multipart_csv(csv.into())
+            .await
+            .map_err(|message| crate::Error::InvalidInput { operation, message })?;
         let url = format!("{}/bulk/convert_model_runs/csv", self.raw.baseurl);
-        let request = self
+        let mut request = self
             .raw
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
-            .multipart(form)
-            .build()
-            .map_err(|e| crate::Error::InvalidInput {
-                operation,
-                message: e.to_string(),
-            })?;
+            .header(reqwest::header::CONTENT_TYPE, multipart.content_type);
+        if let Some(length) = multipart.length {
+            request = request.header(reqwest::header::CONTENT_LENGTH, length);
+        }
+        let request =
+            request
+                .body(multipart.body)
+                .build()
+                .map_err(|e| crate::Error::InvalidInput {
+                    operation,
+                    message: e.to_string(),
+                })?;
         crate::transport::call_manual(transport, &self.raw.client, OPERATION, request).await
     }
+}
+
+/// A `multipart/form-data` body ready to send.
+struct Multipart {
+    /// The request's `Content-Type`, with the boundary.
+    content_type: String,
+    /// The body's length, when known before sending.
+    length: Option<u64>,
+    /// The body: one buffer for bytes, else a stream.
+    body: reqwest::Body,
+}
+
+/// Encodes the CSV as the `csv_file` part of a `multipart/form-data` body.
+/// Bytes become one reusable buffer, so that the request can be copied for a
+/// retry (reqwest's own multipart form is always a stream, which cannot).
+/// `Err` names a file that cannot be read.
+async fn multipart_csv(csv: CsvUpload) -> Result<Multipart, String> {
+    let boundary = boundary();
+    let head = Bytes::from(format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csv_file\"; filename=\"model_runs.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+    ));
+    let tail = Bytes::from(format!("\r\n--{boundary}--\r\n"));
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let framing = (head.len() + tail.len()) as u64;
+    let (body, length) = match csv {
+        CsvUpload::Bytes(content) => {
+            let mut body = bytes::BytesMut::with_capacity(head.len() + content.len() + tail.len());
+            body.extend_from_slice(&head);
+            body.extend_from_slice(&content);
+            body.extend_from_slice(&tail);
+            let length = body.len() as u64;
+            (reqwest::Body::from(body.freeze()), Some(length))
+        }
+        CsvUpload::Path(path) => {
+            let cannot = |e: std::io::Error| format!("cannot open {}: {e}", path.display());
+            let file = tokio::fs::File::open(&path).await.map_err(cannot)?;
+            let length = file.metadata().await.ok().map(|m| framing + m.len());
+            (framed(head, file, tail), length)
+        }
+        CsvUpload::Reader(reader) => (framed(head, reader, tail), None),
+    };
+    Ok(Multipart {
+        content_type,
+        length,
+        body,
+    })
+}
+
+/// A boundary of 256 random bits, as reqwest draws its own: content that
+/// happens to contain it is not a practical concern.
+fn boundary() -> String {
+    let draw = || fastrand::u64(..);
+    format!(
+        "{:016x}-{:016x}-{:016x}-{:016x}",
+        draw(),
+        draw(),
+        draw(),
+        draw()
+    )
+}
+
+/// `head`, the reader's bytes as they are read, then `tail`, as one stream.
+fn framed(
+    head: Bytes,
+    reader: impl tokio::io::AsyncRead + Send + 'static,
+    tail: Bytes,
+) -> reqwest::Body {
+    use futures_util::{StreamExt, stream};
+    let content = tokio_util::io::ReaderStream::new(reader);
+    let stream = stream::iter([Ok::<_, std::io::Error>(head)])
+        .chain(content)
+        .chain(stream::iter([Ok(tail)]));
+    reqwest::Body::wrap_stream(stream)
 }
 
 /// Administrator operations of the provenance service: `client.prov().admin()`.

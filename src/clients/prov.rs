@@ -1,11 +1,9 @@
 //! The provenance service: model run records, lineage queries, bulk CSV
 //! registration and reports.
 
-use std::path::Path;
-
-use bytes::Bytes;
-
+use crate::Upload;
 use crate::raw::prov::{Client as Raw, types};
+use crate::upload::FilePart;
 
 /// Client of the provenance service (`https://prov-api.{domain}`).
 ///
@@ -18,51 +16,6 @@ use crate::raw::prov::{Client as Raw, types};
 #[derive(Debug, Clone)]
 pub struct ProvClient {
     raw: Raw,
-}
-
-/// The CSV to upload to [`ProvClient::convert_model_runs_to_csv`].
-pub enum CsvUpload {
-    /// The file's contents, already in memory.
-    Bytes(Bytes),
-    /// A file on disk, streamed as it is read.
-    Path(std::path::PathBuf),
-    /// Any async reader, streamed as it is read (never read whole into memory).
-    Reader(std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send + Sync>>),
-}
-
-impl std::fmt::Debug for CsvUpload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CsvUpload::Bytes(bytes) => write!(f, "CsvUpload::Bytes({} bytes)", bytes.len()),
-            CsvUpload::Path(path) => write!(f, "CsvUpload::Path({})", path.display()),
-            CsvUpload::Reader(_) => f.write_str("CsvUpload::Reader(..)"),
-        }
-    }
-}
-
-impl CsvUpload {
-    /// Streams from any async reader.
-    pub fn reader(reader: impl tokio::io::AsyncRead + Send + Sync + 'static) -> Self {
-        CsvUpload::Reader(Box::pin(reader))
-    }
-}
-
-impl From<Bytes> for CsvUpload {
-    fn from(bytes: Bytes) -> Self {
-        CsvUpload::Bytes(bytes)
-    }
-}
-
-impl From<Vec<u8>> for CsvUpload {
-    fn from(bytes: Vec<u8>) -> Self {
-        CsvUpload::Bytes(bytes.into())
-    }
-}
-
-impl From<&Path> for CsvUpload {
-    fn from(path: &Path) -> Self {
-        CsvUpload::Path(path.to_path_buf())
-    }
 }
 
 impl ProvClient {
@@ -116,20 +69,36 @@ impl ProvClient {
     /// Converts a filled-in model run CSV into model run records
     /// (`POST /bulk/convert_model_runs/csv`, multipart field `csv_file`).
     ///
-    /// Accepts bytes, a path or an async reader; paths and readers are
-    /// streamed. A path that cannot be opened is an invalid-input error.
-    /// The conversion only reads, so it is retried like any safe operation:
-    /// bytes are sent again, while a path or a reader is sent once.
+    /// Takes the CSV as bytes or text (`Vec<u8>`, `&[u8]`, `Bytes`, `String`,
+    /// `&str`), as a file (`&Path`, `PathBuf`, [`Upload::from_path`]) or as an
+    /// async reader ([`Upload::reader`]); see [`Upload`]. The conversion only
+    /// reads, so it is retried like any safe operation: content in memory is
+    /// sent again, while a file or a reader is streamed and sent once. A file
+    /// that cannot be opened is an [`crate::Error::InvalidInput`] naming the
+    /// path, and nothing is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
+    /// let template = client.prov().generate_csv_template("10378.1/7").await?;
+    /// let filled = format!("{}run one,first\n", String::from_utf8_lossy(&template));
+    /// let converted = client.prov().convert_model_runs_to_csv(filled).await?;
+    /// println!("{:?}", converted.new_records);
+    /// # Ok(()) }
+    /// ```
     pub async fn convert_model_runs_to_csv(
         &self,
-        csv: impl Into<CsvUpload>,
+        csv: impl Into<Upload>,
     ) -> crate::Result<types::ConvertModelRunsResponse> {
         const OPERATION: &str = "convert_model_runs_csv";
+        const PART: FilePart<'static> = FilePart {
+            field: "csv_file",
+            file_name: "model_runs.csv",
+            content_type: "text/csv",
+        };
         let transport = &self.raw.inner;
         let operation = transport.operation_name(OPERATION);
-        let multipart = multipart_csv(csv.into())
-            .await
-            .map_err(|message| crate::Error::InvalidInput { operation, message })?;
+        let invalid = |message| crate::Error::InvalidInput { operation, message };
+        let multipart = csv.into().into_multipart(PART).await.map_err(invalid)?;
         let url = format!("{}/bulk/convert_model_runs/csv", self.raw.baseurl);
         let mut request = self
             .raw
@@ -140,89 +109,12 @@ impl ProvClient {
         if let Some(length) = multipart.length {
             request = request.header(reqwest::header::CONTENT_LENGTH, length);
         }
-        let request =
-            request
-                .body(multipart.body)
-                .build()
-                .map_err(|e| crate::Error::InvalidInput {
-                    operation,
-                    message: e.to_string(),
-                })?;
+        let request = request
+            .body(multipart.body)
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
         crate::transport::call_manual(transport, &self.raw.client, OPERATION, request).await
     }
-}
-
-/// A `multipart/form-data` body ready to send.
-struct Multipart {
-    /// The request's `Content-Type`, with the boundary.
-    content_type: String,
-    /// The body's length, when known before sending.
-    length: Option<u64>,
-    /// The body: one buffer for bytes, else a stream.
-    body: reqwest::Body,
-}
-
-/// Encodes the CSV as the `csv_file` part of a `multipart/form-data` body.
-/// Bytes become one reusable buffer, so that the request can be copied for a
-/// retry (reqwest's own multipart form is always a stream, which cannot).
-/// `Err` names a file that cannot be read.
-async fn multipart_csv(csv: CsvUpload) -> Result<Multipart, String> {
-    let boundary = boundary();
-    let head = Bytes::from(format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csv_file\"; filename=\"model_runs.csv\"\r\nContent-Type: text/csv\r\n\r\n"
-    ));
-    let tail = Bytes::from(format!("\r\n--{boundary}--\r\n"));
-    let content_type = format!("multipart/form-data; boundary={boundary}");
-    let framing = (head.len() + tail.len()) as u64;
-    let (body, length) = match csv {
-        CsvUpload::Bytes(content) => {
-            let mut body = bytes::BytesMut::with_capacity(head.len() + content.len() + tail.len());
-            body.extend_from_slice(&head);
-            body.extend_from_slice(&content);
-            body.extend_from_slice(&tail);
-            let length = body.len() as u64;
-            (reqwest::Body::from(body.freeze()), Some(length))
-        }
-        CsvUpload::Path(path) => {
-            let cannot = |e: std::io::Error| format!("cannot open {}: {e}", path.display());
-            let file = tokio::fs::File::open(&path).await.map_err(cannot)?;
-            let length = file.metadata().await.ok().map(|m| framing + m.len());
-            (framed(head, file, tail), length)
-        }
-        CsvUpload::Reader(reader) => (framed(head, reader, tail), None),
-    };
-    Ok(Multipart {
-        content_type,
-        length,
-        body,
-    })
-}
-
-/// A boundary of 256 random bits, as reqwest draws its own: content that
-/// happens to contain it is not a practical concern.
-fn boundary() -> String {
-    let draw = || fastrand::u64(..);
-    format!(
-        "{:016x}-{:016x}-{:016x}-{:016x}",
-        draw(),
-        draw(),
-        draw(),
-        draw()
-    )
-}
-
-/// `head`, the reader's bytes as they are read, then `tail`, as one stream.
-fn framed(
-    head: Bytes,
-    reader: impl tokio::io::AsyncRead + Send + 'static,
-    tail: Bytes,
-) -> reqwest::Body {
-    use futures_util::{StreamExt, stream};
-    let content = tokio_util::io::ReaderStream::new(reader);
-    let stream = stream::iter([Ok::<_, std::io::Error>(head)])
-        .chain(content)
-        .chain(stream::iter([Ok(tail)]));
-    reqwest::Body::wrap_stream(stream)
 }
 
 /// Administrator operations of the provenance service: `client.prov().admin()`.

@@ -419,16 +419,69 @@ impl Error {
 
     /// Classifies an error of the HTTP stack.
     pub(crate) fn from_reqwest(operation: OperationName, source: reqwest::Error) -> Self {
-        if source.is_timeout() {
-            Error::Timeout { operation }
-        } else if source.is_decode() {
-            Error::Decode {
+        match StackFailure::of(&source) {
+            StackFailure::Timeout => Error::Timeout { operation },
+            StackFailure::Decode => Error::Decode {
                 operation,
                 excerpt: String::new(),
                 message: source.to_string(),
-            }
+            },
+            StackFailure::Connection => Error::Connection { operation, source },
+        }
+    }
+
+    /// A short, stable name of the variant, for logs: `not_found`,
+    /// `rejected`, `too_large`, ... Never any content of the error.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Error::BadRequest { .. } => "bad_request",
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::Forbidden { .. } => "forbidden",
+            Error::NotFound { .. } => "not_found",
+            Error::Validation { .. } => "validation",
+            Error::Status { .. } => "status",
+            Error::Rejected { .. } => "rejected",
+            Error::Timeout { .. } => "timeout",
+            Error::Connection { .. } => "connection",
+            Error::Decode { .. } => "decode",
+            Error::TooLarge { .. } => "too_large",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Auth { .. } => "auth",
+            Error::Transport { .. } => "transport",
+            Error::AuthSetup(_) => "auth_setup",
+            Error::Config(_) => "config",
+        }
+    }
+}
+
+/// What a failure of the HTTP stack was, as [`Error::from_reqwest`] maps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StackFailure {
+    /// No complete answer within the request timeout.
+    Timeout,
+    /// The connection could not be made, or broke.
+    Connection,
+    /// Bytes arrived but could not be decoded.
+    Decode,
+}
+
+impl StackFailure {
+    pub(crate) fn of(error: &reqwest::Error) -> Self {
+        if error.is_timeout() {
+            StackFailure::Timeout
+        } else if error.is_decode() {
+            StackFailure::Decode
         } else {
-            Error::Connection { operation, source }
+            StackFailure::Connection
+        }
+    }
+
+    /// The name [`Error::kind`] gives the error this failure maps to.
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            StackFailure::Timeout => "timeout",
+            StackFailure::Connection => "connection",
+            StackFailure::Decode => "decode",
         }
     }
 }

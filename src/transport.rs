@@ -9,7 +9,8 @@
 //!    [`crate::retry`], refreshing the token once on a 401;
 //! 3. still in `execute`, an unsuccessful status, an oversized body or a 200
 //!    whose body says `status.success == false` becomes a typed
-//!    [`Error`], left for the facade's `call` to return.
+//!    [`Error`], left for the facade's `call` to return; the span's last
+//!    event says whether the caller gets one (`ok`, `error.kind`).
 //!
 //! Progenitor's hooks can only return `reqwest` results, so typed errors travel
 //! to the facade through a task-local slot that `call` opens around each
@@ -26,7 +27,7 @@ use tracing::Instrument;
 
 use crate::auth::{AccessToken, AuthManager};
 use crate::config::Config;
-use crate::error::{Error, OperationName};
+use crate::error::{Error, OperationName, StackFailure};
 use crate::raw::Operation;
 use crate::retry::{self, RetryClass, RetryPolicy};
 
@@ -212,12 +213,25 @@ impl Transport {
             duration_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = self
+        let Outcome { result, error } = self
             .send_with_retries(client, request, info.operation_id)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
-        span.in_scope(|| tracing::debug!(ok = result.is_ok(), "operation finished"));
+        // A response can be the caller's error (a status, a rejection, an
+        // oversized body): the typed error decides, not the reqwest result.
+        let failure = match (&error, &result) {
+            (Some(error), _) => Some(error.kind()),
+            (None, Err(source)) => Some(StackFailure::of(source).kind()),
+            (None, Ok(_)) => None,
+        };
+        span.in_scope(|| match failure {
+            Some(kind) => tracing::debug!(ok = false, error.kind = %kind, "operation finished"),
+            None => tracing::debug!(ok = true, "operation finished"),
+        });
+        if let Some(error) = error {
+            stash(error);
+        }
         result
     }
 
@@ -226,7 +240,7 @@ impl Transport {
         client: &reqwest::Client,
         request: reqwest::Request,
         operation_id: &'static str,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> Outcome {
         let operation = self.operation_name(operation_id);
         let class = retry::classify(request.method(), operation_id);
         let policy = &self.shared.retry;
@@ -245,7 +259,7 @@ impl Transport {
                     let retryable = retry::may_retry_error(class, &error);
                     tracing::debug!(error = %error, retryable, "request failed");
                     if !retryable {
-                        return Err(error);
+                        return Outcome::from(Err(error));
                     }
                     (Err(error), None)
                 }
@@ -259,8 +273,10 @@ impl Transport {
                             let token = match self.shared.auth.force_refresh().await {
                                 Ok(token) => token,
                                 Err(source) => {
-                                    stash(Error::Auth { operation, source });
-                                    return Ok(response);
+                                    return Outcome::refused(
+                                        response,
+                                        Error::Auth { operation, source },
+                                    );
                                 }
                             };
                             if set_bearer(&mut again, &token).is_ok() {
@@ -269,10 +285,10 @@ impl Transport {
                                 continue;
                             }
                         }
-                        return self.inspect(operation, response).await;
+                        return self.finish(operation, response).await;
                     }
                     if !(retry::is_transient_status(status) && class == RetryClass::Safe) {
-                        return self.inspect(operation, response).await;
+                        return self.finish(operation, response).await;
                     }
                     let wait = retry::retry_after(response.headers());
                     (Ok(response), wait)
@@ -287,42 +303,83 @@ impl Transport {
                     attempt += 1;
                     pending = next;
                 }
-                (_, Ok(response)) => return self.inspect(operation, response).await,
-                (_, Err(error)) => return Err(error),
+                (_, Ok(response)) => return self.finish(operation, response).await,
+                (_, Err(error)) => return Outcome::from(Err(error)),
             }
         }
     }
 
+    /// [`Transport::inspect`] for the last response of an operation.
+    async fn finish(&self, operation: OperationName, response: reqwest::Response) -> Outcome {
+        self.inspect(operation, response)
+            .await
+            .unwrap_or_else(|error| Outcome::from(Err(error)))
+    }
+
     /// Checks a final response: unsuccessful statuses and in-body failures
     /// become typed errors; JSON bodies are read within the size limit.
+    /// `Err` when the body could not be read.
     async fn inspect(
         &self,
         operation: OperationName,
         response: reqwest::Response,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> reqwest::Result<Outcome> {
         let status = response.status();
         let meta = self.operation(operation.operation_id);
         let json = meta.is_none_or(|op| op.response_media == "application/json");
         if status.is_success() && !json {
             // Files are handed over as a stream; the caller decides how much to read.
-            return Ok(response);
+            return Ok(Outcome::from(Ok(response)));
         }
         let limit = self.shared.max_body_bytes;
         let (parts, body) = match read_limited(response, limit).await? {
             Ok(read) => read,
             Err(partial) => {
-                stash(Error::TooLarge { operation, limit });
-                return Ok(partial);
+                return Ok(Outcome::refused(
+                    partial,
+                    Error::TooLarge { operation, limit },
+                ));
             }
         };
-        if !status.is_success() {
-            stash(Error::from_status(operation, status.as_u16(), &body));
+        let error = if !status.is_success() {
+            Some(Error::from_status(operation, status.as_u16(), &body))
         } else if let Some(op) = meta
             && let Some(details) = failure_reported(op.failure_flags, &body)
         {
-            stash(Error::in_body_failure(operation, details, body.clone()));
+            Some(Error::in_body_failure(operation, details, body.clone()))
+        } else {
+            None
+        };
+        Ok(Outcome {
+            result: Ok(rebuild(parts, body)),
+            error,
+        })
+    }
+}
+
+/// How an operation ended: what progenitor's hook returns, and the typed
+/// error the facade returns instead, when the transport found one.
+struct Outcome {
+    result: reqwest::Result<reqwest::Response>,
+    error: Option<Error>,
+}
+
+impl Outcome {
+    /// A response that the caller sees as `error`.
+    fn refused(response: reqwest::Response, error: Error) -> Self {
+        Self {
+            result: Ok(response),
+            error: Some(error),
         }
-        Ok(rebuild(parts, body))
+    }
+}
+
+impl From<reqwest::Result<reqwest::Response>> for Outcome {
+    fn from(result: reqwest::Result<reqwest::Response>) -> Self {
+        Self {
+            result,
+            error: None,
+        }
     }
 }
 

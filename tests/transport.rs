@@ -524,6 +524,128 @@ async fn tracing_records_the_operation_and_never_the_token() {
     assert!(!text.contains(TOKEN), "the token leaked into the logs");
 }
 
+/// The one `operation finished` event logged so far.
+fn finished_event(logs: &LogCapture) -> String {
+    let text = logs.text();
+    let events: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("operation finished"))
+        .collect();
+    assert_eq!(events.len(), 1, "{text}");
+    events[0].to_string()
+}
+
+#[tokio::test]
+async fn an_operation_answered_404_is_logged_as_failed() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    deployment
+        .service("job")
+        .push(Reply::json(404, &json!({"detail": "no such job"})));
+
+    let _ = deployment
+        .client()
+        .job_api()
+        .fetch_job("s-1")
+        .await
+        .unwrap_err();
+
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=false"), "{event}");
+    assert!(event.contains("error.kind=not_found"), "{event}");
+    assert!(event.contains("status=404"), "{event}");
+}
+
+#[tokio::test]
+async fn an_operation_answered_500_is_logged_as_failed() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    deployment
+        .service("search")
+        .push(Reply::json(500, &json!({"detail": "boom"})));
+
+    let _ = deployment
+        .client()
+        .search()
+        .search_registry("q", None, None)
+        .await
+        .unwrap_err();
+
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=false"), "{event}");
+    assert!(event.contains("error.kind=status"), "{event}");
+    assert!(event.contains("status=500"), "{event}");
+}
+
+#[tokio::test]
+async fn an_operation_rejected_in_its_body_is_logged_as_failed() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    deployment.service("prov").push(Reply::json(
+        200,
+        &json!({"status": {"success": false, "details": "locked"}}),
+    ));
+
+    let error = deployment
+        .client()
+        .prov()
+        .add_study_link("m-1", "s-1")
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, Error::Rejected { .. }), "{error:?}");
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=false"), "{event}");
+    assert!(event.contains("error.kind=rejected"), "{event}");
+}
+
+#[tokio::test]
+async fn an_operation_with_an_oversized_body_is_logged_as_failed() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    let big = json!({"message": "x".repeat(10_000)});
+    deployment.service("job").push(Reply::json(200, &big));
+    let client = deployment.client_with(deployment.config_builder().max_body_bytes(4_096));
+
+    let _ = client.job_api().get_health_check().await.unwrap_err();
+
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=false"), "{event}");
+    assert!(event.contains("error.kind=too_large"), "{event}");
+}
+
+#[tokio::test]
+async fn an_operation_whose_connection_drops_is_logged_as_failed() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    deployment.service("job").set_fallback(Reply::Drop);
+    let client = deployment.client_with(deployment.config_builder().retry(RetryPolicy::disabled()));
+
+    let _ = client.job_api().get_health_check().await.unwrap_err();
+
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=false"), "{event}");
+    assert!(event.contains("error.kind=connection"), "{event}");
+}
+
+#[tokio::test]
+async fn a_successful_operation_is_logged_as_ok() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    deployment.service("job").push(health());
+
+    deployment
+        .client()
+        .job_api()
+        .get_health_check()
+        .await
+        .expect("succeeds");
+
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=true"), "{event}");
+    assert!(!event.contains("error.kind"), "{event}");
+}
+
 // That the `Authorization` header itself is marked sensitive (hidden from a
 // request's debug output) is a unit test in src/transport.rs: no public
 // value holds a request.

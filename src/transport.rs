@@ -6,7 +6,9 @@
 //! 1. `Transport::authorize` puts `Authorization: Bearer <token>` on it
 //!    (marked sensitive, so it never shows in debug output);
 //! 2. `Transport::execute` sends it, retrying by the rules of
-//!    [`crate::retry`], refreshing the token once on a 401;
+//!    [`crate::retry`], refreshing the token once on a 401 (also when the
+//!    request cannot be sent again, so that the next one carries the new
+//!    token);
 //! 3. still in `execute`, an unsuccessful status, an oversized body or a 200
 //!    whose body says `status.success == false` becomes a typed
 //!    [`Error`], left for the facade's `call` to return; the span's last
@@ -269,22 +271,30 @@ impl Transport {
                     tracing::debug!(status = status.as_u16(), "response received");
                     if status == reqwest::StatusCode::UNAUTHORIZED && !refreshed {
                         refreshed = true;
-                        if let Some(mut again) = spare {
-                            let token = match self.shared.auth.force_refresh().await {
-                                Ok(token) => token,
-                                Err(source) => {
-                                    return Outcome::refused(
-                                        response,
-                                        Error::Auth { operation, source },
-                                    );
-                                }
-                            };
-                            if set_bearer(&mut again, &token).is_ok() {
-                                tracing::debug!("401: retrying once with a fresh token");
-                                pending = again;
-                                continue;
+                        // The token was refused: refresh it even when this
+                        // request cannot be sent again, so that the caller's
+                        // next request does not carry it too.
+                        let token = match self.shared.auth.force_refresh().await {
+                            Ok(token) => token,
+                            Err(source) if spare.is_some() => {
+                                return Outcome::refused(
+                                    response,
+                                    Error::Auth { operation, source },
+                                );
                             }
+                            Err(source) => {
+                                tracing::debug!(error = %source, "401: the token refresh failed");
+                                return self.finish(operation, response).await;
+                            }
+                        };
+                        if let Some(mut again) = spare
+                            && set_bearer(&mut again, &token).is_ok()
+                        {
+                            tracing::debug!("401: retrying once with a fresh token");
+                            pending = again;
+                            continue;
                         }
+                        tracing::debug!("401: token refreshed; this request is not sent again");
                         return self.finish(operation, response).await;
                     }
                     if !(retry::is_transient_status(status) && class == RetryClass::Safe) {

@@ -14,7 +14,7 @@ use common::keycloak::{LogCapture, RefusingPort};
 use common::recorder::{Recorder, Reply};
 use provena_client::auth::{AccessToken, AuthError, AuthManager};
 use provena_client::retry::RetryPolicy;
-use provena_client::{Config, Error, ProvenaClient};
+use provena_client::{Config, Error, ProvenaClient, Upload};
 use serde_json::json;
 
 /// Fast retries, so that the tests do not wait long.
@@ -353,6 +353,37 @@ async fn a_second_401_is_returned_as_unauthorised_even_for_a_creating_post() {
 
     assert!(matches!(error, Error::Unauthorized { .. }), "{error:?}");
     assert_eq!(prov.hits(), 2);
+    assert_eq!(auth.refreshes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_401_on_a_request_that_cannot_be_sent_again_refreshes_the_token_for_the_next_call() {
+    let deployment = MockDeployment::start().await;
+    let prov = deployment.service("prov");
+    prov.push(Reply::json(401, &json!({"detail": "expired"})));
+    prov.push(health());
+    let auth = Arc::new(Rotating::default());
+    let client =
+        ProvenaClient::new(deployment.config_builder().build().unwrap(), auth.clone()).unwrap();
+    // A streamed upload: its body cannot be copied, so it is not sent again.
+    let csv = Upload::reader(std::io::Cursor::new(b"a,b\n".to_vec()));
+
+    let error = client
+        .prov()
+        .convert_model_runs_to_csv(csv)
+        .await
+        .unwrap_err();
+    client
+        .prov()
+        .get_health_check()
+        .await
+        .expect("the next call is accepted");
+
+    assert!(matches!(error, Error::Unauthorized { .. }), "{error:?}");
+    let requests = prov.requests();
+    assert_eq!(requests.len(), 2, "the upload was not sent again");
+    assert_eq!(requests[0].header("authorization"), Some("Bearer t1"));
+    assert_eq!(requests[1].header("authorization"), Some("Bearer t2"));
     assert_eq!(auth.refreshes.load(Ordering::SeqCst), 1);
 }
 

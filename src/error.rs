@@ -459,7 +459,8 @@ impl Error {
 pub(crate) enum StackFailure {
     /// No complete answer within the request timeout.
     Timeout,
-    /// The connection could not be made, or broke.
+    /// The connection could not be made, or broke (also while the response
+    /// body was being read).
     Connection,
     /// Bytes arrived but could not be decoded.
     Decode,
@@ -469,7 +470,7 @@ impl StackFailure {
     pub(crate) fn of(error: &reqwest::Error) -> Self {
         if error.is_timeout() {
             StackFailure::Timeout
-        } else if error.is_decode() {
+        } else if error.is_decode() && !broke_mid_body(error) {
             StackFailure::Decode
         } else {
             StackFailure::Connection
@@ -484,6 +485,27 @@ impl StackFailure {
             StackFailure::Decode => "decode",
         }
     }
+}
+
+/// Whether reading a response body failed because the connection broke
+/// (closed early, reset). reqwest reports any failure to read a body as a
+/// "decode" error; only the cause tells a broken connection (a body error of
+/// the HTTP stack, an I/O error) from bytes that do not decode.
+pub(crate) fn broke_mid_body(error: &reqwest::Error) -> bool {
+    if error.is_body() {
+        return true;
+    }
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        let body = inner
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_body);
+        if body || inner.is::<std::io::Error>() {
+            return true;
+        }
+        cause = inner.source();
+    }
+    false
 }
 
 /// Whether `message`, answered with `status` by `operation`, is one of the

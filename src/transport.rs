@@ -6,9 +6,9 @@
 //! 1. `Transport::authorize` puts `Authorization: Bearer <token>` on it
 //!    (marked sensitive, so it never shows in debug output);
 //! 2. `Transport::execute` sends it, retrying by the rules of
-//!    [`crate::retry`], refreshing the token once on a 401 (also when the
-//!    request cannot be sent again, so that the next one carries the new
-//!    token);
+//!    [`crate::retry`] (a body that breaks off counts as a failed attempt),
+//!    refreshing the token once on a 401 (also when the request cannot be
+//!    sent again, so that the next one carries the new token);
 //! 3. still in `execute`, an unsuccessful status, an oversized body or a 200
 //!    whose body says `status.success == false` becomes a typed
 //!    [`Error`], left for the facade's `call` to return; the span's last
@@ -257,14 +257,7 @@ impl Transport {
             let span = tracing::Span::current();
             span.record("attempt", attempt);
             let (failed, retry_after) = match client.execute(pending).await {
-                Err(error) => {
-                    let retryable = retry::may_retry_error(class, &error);
-                    tracing::debug!(error = %error, retryable, "request failed");
-                    if !retryable {
-                        return Outcome::from(Err(error));
-                    }
-                    (Err(error), None)
-                }
+                Err(error) => (Err(error), None),
                 Ok(response) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
@@ -297,13 +290,25 @@ impl Transport {
                         tracing::debug!("401: token refreshed; this request is not sent again");
                         return self.finish(operation, response).await;
                     }
-                    if !(retry::is_transient_status(status) && class == RetryClass::Safe) {
-                        return self.finish(operation, response).await;
+                    if retry::is_transient_status(status) && class == RetryClass::Safe {
+                        let wait = retry::retry_after(response.headers());
+                        (Ok(response), wait)
+                    } else {
+                        match self.inspect(operation, response).await {
+                            Ok(outcome) => return outcome,
+                            // The body broke off: a failed attempt like a failed send.
+                            Err(error) => (Err(error), None),
+                        }
                     }
-                    let wait = retry::retry_after(response.headers());
-                    (Ok(response), wait)
                 }
             };
+            if let Err(error) = &failed {
+                let retryable = retry::may_retry_error(class, error);
+                tracing::debug!(error = %error, retryable, "request failed");
+                if !retryable {
+                    return Outcome::from(failed);
+                }
+            }
             let delay = policy.delay(attempt, retry_after);
             let exhausted = policy.gives_up(attempt, started.elapsed(), delay);
             match (spare, failed) {
@@ -314,21 +319,22 @@ impl Transport {
                     pending = next;
                 }
                 (_, Ok(response)) => return self.finish(operation, response).await,
-                (_, Err(error)) => return Outcome::from(Err(error)),
+                (_, failed) => return Outcome::from(failed),
             }
         }
     }
 
-    /// [`Transport::inspect`] for the last response of an operation.
+    /// [`Transport::inspect`] for the last response of an operation, whose
+    /// body can no longer be asked for again.
     async fn finish(&self, operation: OperationName, response: reqwest::Response) -> Outcome {
         self.inspect(operation, response)
             .await
             .unwrap_or_else(|error| Outcome::from(Err(error)))
     }
 
-    /// Checks a final response: unsuccessful statuses and in-body failures
-    /// become typed errors; JSON bodies are read within the size limit.
-    /// `Err` when the body could not be read.
+    /// Checks a response: unsuccessful statuses and in-body failures become
+    /// typed errors; JSON bodies are read within the size limit. `Err` when
+    /// the body could not be read (the connection broke).
     async fn inspect(
         &self,
         operation: OperationName,

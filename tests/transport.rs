@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use common::deployment::{MockDeployment, TOKEN};
 use common::keycloak::{LogCapture, RefusingPort};
+use common::raw_tcp::{RawReply, RawServer};
 use common::recorder::{Recorder, Reply};
 use provena_client::auth::{AccessToken, AuthError, AuthManager};
 use provena_client::retry::RetryPolicy;
@@ -118,6 +119,47 @@ async fn a_get_is_retried_when_the_connection_drops() {
         .expect("retried after the drop");
 
     assert_eq!(registry.hits(), 2);
+}
+
+const HEALTH: &str = r#"{"message":"ok"}"#;
+
+#[tokio::test]
+async fn a_get_whose_connection_drops_mid_body_is_retried() {
+    let server = RawServer::start(vec![RawReply::cut(HEALTH, 5), RawReply::full(HEALTH)]).await;
+    let deployment = MockDeployment::start().await;
+    let client = deployment.client_with(
+        deployment
+            .config_builder()
+            .endpoint("job", server.url())
+            .retry(quick_retries(3)),
+    );
+
+    let health = client
+        .job_api()
+        .get_health_check()
+        .await
+        .expect("retried after the body broke off");
+
+    assert_eq!(health["message"], "ok");
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_body_that_keeps_breaking_off_is_a_retryable_connection_error() {
+    let server = RawServer::start(vec![RawReply::cut(HEALTH, 5)]).await;
+    let deployment = MockDeployment::start().await;
+    let client = deployment.client_with(
+        deployment
+            .config_builder()
+            .endpoint("job", server.url())
+            .retry(quick_retries(2)),
+    );
+
+    let error = client.job_api().get_health_check().await.unwrap_err();
+
+    assert!(matches!(error, Error::Connection { .. }), "{error:?}");
+    assert!(error.is_retryable());
+    assert_eq!(server.hits(), 2, "every attempt allowed");
 }
 
 #[tokio::test]

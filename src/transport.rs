@@ -504,6 +504,7 @@ pub(crate) async fn call<T: Send + Sync + 'static, E>(
 
 /// Like `call` for hand-written requests (multipart upload): sends through
 /// the same retry and inspection path, then decodes JSON.
+#[cfg_attr(not(feature = "prov"), allow(dead_code))] // its one user is prov
 pub(crate) async fn call_manual<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
     transport: &Transport,
     client: &reqwest::Client,

@@ -426,18 +426,94 @@ impl Error {
 
     /// Classifies an error of the HTTP stack.
     pub(crate) fn from_reqwest(operation: OperationName, source: reqwest::Error) -> Self {
-        if source.is_timeout() {
-            Error::Timeout { operation }
-        } else if source.is_decode() {
-            Error::Decode {
+        match StackFailure::of(&source) {
+            StackFailure::Timeout => Error::Timeout { operation },
+            StackFailure::Decode => Error::Decode {
                 operation,
                 excerpt: String::new(),
                 message: source.to_string(),
-            }
-        } else {
-            Error::Connection { operation, source }
+            },
+            StackFailure::Connection => Error::Connection { operation, source },
         }
     }
+
+    /// A short, stable name of the variant, for logs: `not_found`,
+    /// `rejected`, `too_large`, ... Never any content of the error.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Error::BadRequest { .. } => "bad_request",
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::Forbidden { .. } => "forbidden",
+            Error::NotFound { .. } => "not_found",
+            Error::Validation { .. } => "validation",
+            Error::Status { .. } => "status",
+            Error::Rejected { .. } => "rejected",
+            Error::Timeout { .. } => "timeout",
+            Error::Connection { .. } => "connection",
+            Error::Decode { .. } => "decode",
+            Error::TooLarge { .. } => "too_large",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Auth { .. } => "auth",
+            Error::Transport { .. } => "transport",
+            Error::AuthSetup(_) => "auth_setup",
+            Error::Config(_) => "config",
+            Error::Builder { .. } => "builder",
+        }
+    }
+}
+
+/// What a failure of the HTTP stack was, as [`Error::from_reqwest`] maps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StackFailure {
+    /// No complete answer within the request timeout.
+    Timeout,
+    /// The connection could not be made, or broke (also while the response
+    /// body was being read).
+    Connection,
+    /// Bytes arrived but could not be decoded.
+    Decode,
+}
+
+impl StackFailure {
+    pub(crate) fn of(error: &reqwest::Error) -> Self {
+        if error.is_timeout() {
+            StackFailure::Timeout
+        } else if error.is_decode() && !broke_mid_body(error) {
+            StackFailure::Decode
+        } else {
+            StackFailure::Connection
+        }
+    }
+
+    /// The name [`Error::kind`] gives the error this failure maps to.
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            StackFailure::Timeout => "timeout",
+            StackFailure::Connection => "connection",
+            StackFailure::Decode => "decode",
+        }
+    }
+}
+
+/// Whether reading a response body failed because the connection broke
+/// (closed early, reset). reqwest reports any failure to read a body as a
+/// "decode" error; only the cause tells a broken connection (a body error of
+/// the HTTP stack, an I/O error) from bytes that do not decode.
+pub(crate) fn broke_mid_body(error: &reqwest::Error) -> bool {
+    if error.is_body() {
+        return true;
+    }
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        let body = inner
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_body);
+        if body || inner.is::<std::io::Error>() {
+            return true;
+        }
+        cause = inner.source();
+    }
+    false
 }
 
 /// Whether `message`, answered with `status` by `operation`, is one of the

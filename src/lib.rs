@@ -52,12 +52,14 @@ pub mod retry;
 /// The table of Provena services and where a deployment serves them.
 pub mod services;
 pub mod transport;
+mod upload;
 
 pub use client::{ProvenaClient, build_http_client, install_crypto_provider};
 pub use config::{Config, ConfigBuilder};
 pub use error::{Error, FieldError, OperationName, RejectedBody, Result};
 pub use progenitor_client::ByteStream;
 pub use transport::with_timeout;
+pub use upload::Upload;
 
 // The README's code blocks are compiled as doctests, so that they stay true.
 #[cfg(doctest)]

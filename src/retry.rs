@@ -132,7 +132,10 @@ pub(crate) fn may_retry_error(class: RetryClass, error: &reqwest::Error) -> bool
     if error.is_connect() {
         return true;
     }
-    class == RetryClass::Safe && (error.is_timeout() || error.is_request())
+    // Otherwise the server may have acted: only a safe operation is sent
+    // again, whether the connection broke before the answer or within its body.
+    class == RetryClass::Safe
+        && (error.is_timeout() || error.is_request() || crate::error::broke_mid_body(error))
 }
 
 /// Parses `Retry-After` as seconds or as an HTTP date.

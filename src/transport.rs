@@ -6,10 +6,13 @@
 //! 1. `Transport::authorize` puts `Authorization: Bearer <token>` on it
 //!    (marked sensitive, so it never shows in debug output);
 //! 2. `Transport::execute` sends it, retrying by the rules of
-//!    [`crate::retry`], refreshing the token once on a 401;
+//!    [`crate::retry`] (a body that breaks off counts as a failed attempt),
+//!    refreshing the token once on a 401 (also when the request cannot be
+//!    sent again, so that the next one carries the new token);
 //! 3. still in `execute`, an unsuccessful status, an oversized body or a 200
 //!    whose body says `status.success == false` becomes a typed
-//!    [`Error`], left for the facade's `call` to return.
+//!    [`Error`], left for the facade's `call` to return; the span's last
+//!    event says whether the caller gets one (`ok`, `error.kind`).
 //!
 //! Progenitor's hooks can only return `reqwest` results, so typed errors travel
 //! to the facade through a task-local slot that `call` opens around each
@@ -26,7 +29,7 @@ use tracing::Instrument;
 
 use crate::auth::{AccessToken, AuthManager};
 use crate::config::Config;
-use crate::error::{Error, OperationName};
+use crate::error::{Error, OperationName, StackFailure};
 use crate::raw::Operation;
 use crate::retry::{self, RetryClass, RetryPolicy};
 
@@ -212,12 +215,25 @@ impl Transport {
             duration_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = self
+        let Outcome { result, error } = self
             .send_with_retries(client, request, info.operation_id)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
-        span.in_scope(|| tracing::debug!(ok = result.is_ok(), "operation finished"));
+        // A response can be the caller's error (a status, a rejection, an
+        // oversized body): the typed error decides, not the reqwest result.
+        let failure = match (&error, &result) {
+            (Some(error), _) => Some(error.kind()),
+            (None, Err(source)) => Some(StackFailure::of(source).kind()),
+            (None, Ok(_)) => None,
+        };
+        span.in_scope(|| match failure {
+            Some(kind) => tracing::debug!(ok = false, error.kind = %kind, "operation finished"),
+            None => tracing::debug!(ok = true, "operation finished"),
+        });
+        if let Some(error) = error {
+            stash(error);
+        }
         result
     }
 
@@ -226,7 +242,7 @@ impl Transport {
         client: &reqwest::Client,
         request: reqwest::Request,
         operation_id: &'static str,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> Outcome {
         let operation = self.operation_name(operation_id);
         let class = retry::classify(request.method(), operation_id);
         let policy = &self.shared.retry;
@@ -241,43 +257,58 @@ impl Transport {
             let span = tracing::Span::current();
             span.record("attempt", attempt);
             let (failed, retry_after) = match client.execute(pending).await {
-                Err(error) => {
-                    let retryable = retry::may_retry_error(class, &error);
-                    tracing::debug!(error = %error, retryable, "request failed");
-                    if !retryable {
-                        return Err(error);
-                    }
-                    (Err(error), None)
-                }
+                Err(error) => (Err(error), None),
                 Ok(response) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     tracing::debug!(status = status.as_u16(), "response received");
                     if status == reqwest::StatusCode::UNAUTHORIZED && !refreshed {
                         refreshed = true;
-                        if let Some(mut again) = spare {
-                            let token = match self.shared.auth.force_refresh().await {
-                                Ok(token) => token,
-                                Err(source) => {
-                                    stash(Error::Auth { operation, source });
-                                    return Ok(response);
-                                }
-                            };
-                            if set_bearer(&mut again, &token).is_ok() {
-                                tracing::debug!("401: retrying once with a fresh token");
-                                pending = again;
-                                continue;
+                        // The token was refused: refresh it even when this
+                        // request cannot be sent again, so that the caller's
+                        // next request does not carry it too.
+                        let token = match self.shared.auth.force_refresh().await {
+                            Ok(token) => token,
+                            Err(source) if spare.is_some() => {
+                                return Outcome::refused(
+                                    response,
+                                    Error::Auth { operation, source },
+                                );
                             }
+                            Err(source) => {
+                                tracing::debug!(error = %source, "401: the token refresh failed");
+                                return self.finish(operation, response).await;
+                            }
+                        };
+                        if let Some(mut again) = spare
+                            && set_bearer(&mut again, &token).is_ok()
+                        {
+                            tracing::debug!("401: retrying once with a fresh token");
+                            pending = again;
+                            continue;
                         }
-                        return self.inspect(operation, response).await;
+                        tracing::debug!("401: token refreshed; this request is not sent again");
+                        return self.finish(operation, response).await;
                     }
-                    if !(retry::is_transient_status(status) && class == RetryClass::Safe) {
-                        return self.inspect(operation, response).await;
+                    if retry::is_transient_status(status) && class == RetryClass::Safe {
+                        let wait = retry::retry_after(response.headers());
+                        (Ok(response), wait)
+                    } else {
+                        match self.inspect(operation, response).await {
+                            Ok(outcome) => return outcome,
+                            // The body broke off: a failed attempt like a failed send.
+                            Err(error) => (Err(error), None),
+                        }
                     }
-                    let wait = retry::retry_after(response.headers());
-                    (Ok(response), wait)
                 }
             };
+            if let Err(error) = &failed {
+                let retryable = retry::may_retry_error(class, error);
+                tracing::debug!(error = %error, retryable, "request failed");
+                if !retryable {
+                    return Outcome::from(failed);
+                }
+            }
             let delay = policy.delay(attempt, retry_after);
             let exhausted = policy.gives_up(attempt, started.elapsed(), delay);
             match (spare, failed) {
@@ -287,42 +318,84 @@ impl Transport {
                     attempt += 1;
                     pending = next;
                 }
-                (_, Ok(response)) => return self.inspect(operation, response).await,
-                (_, Err(error)) => return Err(error),
+                (_, Ok(response)) => return self.finish(operation, response).await,
+                (_, failed) => return Outcome::from(failed),
             }
         }
     }
 
-    /// Checks a final response: unsuccessful statuses and in-body failures
-    /// become typed errors; JSON bodies are read within the size limit.
+    /// [`Transport::inspect`] for the last response of an operation, whose
+    /// body can no longer be asked for again.
+    async fn finish(&self, operation: OperationName, response: reqwest::Response) -> Outcome {
+        self.inspect(operation, response)
+            .await
+            .unwrap_or_else(|error| Outcome::from(Err(error)))
+    }
+
+    /// Checks a response: unsuccessful statuses and in-body failures become
+    /// typed errors; JSON bodies are read within the size limit. `Err` when
+    /// the body could not be read (the connection broke).
     async fn inspect(
         &self,
         operation: OperationName,
         response: reqwest::Response,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> reqwest::Result<Outcome> {
         let status = response.status();
         let meta = self.operation(operation.operation_id);
         let json = meta.is_none_or(|op| op.response_media == "application/json");
         if status.is_success() && !json {
             // Files are handed over as a stream; the caller decides how much to read.
-            return Ok(response);
+            return Ok(Outcome::from(Ok(response)));
         }
         let limit = self.shared.max_body_bytes;
         let (parts, body) = match read_limited(response, limit).await? {
             Ok(read) => read,
             Err(partial) => {
-                stash(Error::TooLarge { operation, limit });
-                return Ok(partial);
+                return Ok(Outcome::refused(
+                    partial,
+                    Error::TooLarge { operation, limit },
+                ));
             }
         };
-        if !status.is_success() {
-            stash(Error::from_status(operation, status.as_u16(), &body));
+        let error = if !status.is_success() {
+            Some(Error::from_status(operation, status.as_u16(), &body))
         } else if let Some(op) = meta
             && let Some(details) = failure_reported(op.failure_flags, &body)
         {
-            stash(Error::in_body_failure(operation, details, body.clone()));
+            Some(Error::in_body_failure(operation, details, body.clone()))
+        } else {
+            None
+        };
+        Ok(Outcome {
+            result: Ok(rebuild(parts, body)),
+            error,
+        })
+    }
+}
+
+/// How an operation ended: what progenitor's hook returns, and the typed
+/// error the facade returns instead, when the transport found one.
+struct Outcome {
+    result: reqwest::Result<reqwest::Response>,
+    error: Option<Error>,
+}
+
+impl Outcome {
+    /// A response that the caller sees as `error`.
+    fn refused(response: reqwest::Response, error: Error) -> Self {
+        Self {
+            result: Ok(response),
+            error: Some(error),
         }
-        Ok(rebuild(parts, body))
+    }
+}
+
+impl From<reqwest::Result<reqwest::Response>> for Outcome {
+    fn from(result: reqwest::Result<reqwest::Response>) -> Self {
+        Self {
+            result,
+            error: None,
+        }
     }
 }
 
@@ -431,6 +504,7 @@ pub(crate) async fn call<T: Send + Sync + 'static, E>(
 
 /// Like `call` for hand-written requests (multipart upload): sends through
 /// the same retry and inspection path, then decodes JSON.
+#[cfg_attr(not(feature = "prov"), allow(dead_code))] // its one user is prov
 pub(crate) async fn call_manual<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
     transport: &Transport,
     client: &reqwest::Client,

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use common::deployment::{MockDeployment, TOKEN};
 use common::keycloak::{LogCapture, RefusingPort};
+use common::raw_tcp::{RawReply, RawServer};
 use common::recorder::{Recorder, Reply};
 use provena_client::auth::{AccessToken, AuthError, AuthManager};
 use provena_client::retry::RetryPolicy;
-use provena_client::{Config, Error, ProvenaClient};
+use provena_client::{Config, Error, ProvenaClient, Upload};
 use serde_json::json;
 
 /// Fast retries, so that the tests do not wait long.
@@ -118,6 +119,47 @@ async fn a_get_is_retried_when_the_connection_drops() {
         .expect("retried after the drop");
 
     assert_eq!(registry.hits(), 2);
+}
+
+const HEALTH: &str = r#"{"message":"ok"}"#;
+
+#[tokio::test]
+async fn a_get_whose_connection_drops_mid_body_is_retried() {
+    let server = RawServer::start(vec![RawReply::cut(HEALTH, 5), RawReply::full(HEALTH)]).await;
+    let deployment = MockDeployment::start().await;
+    let client = deployment.client_with(
+        deployment
+            .config_builder()
+            .endpoint("job", server.url())
+            .retry(quick_retries(3)),
+    );
+
+    let health = client
+        .job_api()
+        .get_health_check()
+        .await
+        .expect("retried after the body broke off");
+
+    assert_eq!(health["message"], "ok");
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_body_that_keeps_breaking_off_is_a_retryable_connection_error() {
+    let server = RawServer::start(vec![RawReply::cut(HEALTH, 5)]).await;
+    let deployment = MockDeployment::start().await;
+    let client = deployment.client_with(
+        deployment
+            .config_builder()
+            .endpoint("job", server.url())
+            .retry(quick_retries(2)),
+    );
+
+    let error = client.job_api().get_health_check().await.unwrap_err();
+
+    assert!(matches!(error, Error::Connection { .. }), "{error:?}");
+    assert!(error.is_retryable());
+    assert_eq!(server.hits(), 2, "every attempt allowed");
 }
 
 #[tokio::test]
@@ -357,6 +399,37 @@ async fn a_second_401_is_returned_as_unauthorised_even_for_a_creating_post() {
 }
 
 #[tokio::test]
+async fn a_401_on_a_request_that_cannot_be_sent_again_refreshes_the_token_for_the_next_call() {
+    let deployment = MockDeployment::start().await;
+    let prov = deployment.service("prov");
+    prov.push(Reply::json(401, &json!({"detail": "expired"})));
+    prov.push(health());
+    let auth = Arc::new(Rotating::default());
+    let client =
+        ProvenaClient::new(deployment.config_builder().build().unwrap(), auth.clone()).unwrap();
+    // A streamed upload: its body cannot be copied, so it is not sent again.
+    let csv = Upload::reader(std::io::Cursor::new(b"a,b\n".to_vec()));
+
+    let error = client
+        .prov()
+        .convert_model_runs_to_csv(csv)
+        .await
+        .unwrap_err();
+    client
+        .prov()
+        .get_health_check()
+        .await
+        .expect("the next call is accepted");
+
+    assert!(matches!(error, Error::Unauthorized { .. }), "{error:?}");
+    let requests = prov.requests();
+    assert_eq!(requests.len(), 2, "the upload was not sent again");
+    assert_eq!(requests[0].header("authorization"), Some("Bearer t1"));
+    assert_eq!(requests[1].header("authorization"), Some("Bearer t2"));
+    assert_eq!(auth.refreshes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
 async fn a_silent_server_times_out_within_the_bound() {
     let deployment = MockDeployment::start().await;
     deployment.service("search").set_fallback(Reply::Hang);
@@ -522,6 +595,128 @@ async fn tracing_records_the_operation_and_never_the_token() {
     assert!(text.contains("status=200"), "{text}");
     assert!(text.contains("duration_ms="), "{text}");
     assert!(!text.contains(TOKEN), "the token leaked into the logs");
+}
+
+/// The one `operation finished` event logged so far.
+fn finished_event(logs: &LogCapture) -> String {
+    let text = logs.text();
+    let events: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("operation finished"))
+        .collect();
+    assert_eq!(events.len(), 1, "{text}");
+    events[0].to_string()
+}
+
+#[tokio::test]
+async fn an_operation_answered_404_is_logged_as_failed() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    deployment
+        .service("job")
+        .push(Reply::json(404, &json!({"detail": "no such job"})));
+
+    let _ = deployment
+        .client()
+        .job_api()
+        .fetch_job("s-1")
+        .await
+        .unwrap_err();
+
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=false"), "{event}");
+    assert!(event.contains("error.kind=not_found"), "{event}");
+    assert!(event.contains("status=404"), "{event}");
+}
+
+#[tokio::test]
+async fn an_operation_answered_500_is_logged_as_failed() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    deployment
+        .service("search")
+        .push(Reply::json(500, &json!({"detail": "boom"})));
+
+    let _ = deployment
+        .client()
+        .search()
+        .search_registry("q", None, None)
+        .await
+        .unwrap_err();
+
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=false"), "{event}");
+    assert!(event.contains("error.kind=status"), "{event}");
+    assert!(event.contains("status=500"), "{event}");
+}
+
+#[tokio::test]
+async fn an_operation_rejected_in_its_body_is_logged_as_failed() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    deployment.service("prov").push(Reply::json(
+        200,
+        &json!({"status": {"success": false, "details": "locked"}}),
+    ));
+
+    let error = deployment
+        .client()
+        .prov()
+        .add_study_link("m-1", "s-1")
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, Error::Rejected { .. }), "{error:?}");
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=false"), "{event}");
+    assert!(event.contains("error.kind=rejected"), "{event}");
+}
+
+#[tokio::test]
+async fn an_operation_with_an_oversized_body_is_logged_as_failed() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    let big = json!({"message": "x".repeat(10_000)});
+    deployment.service("job").push(Reply::json(200, &big));
+    let client = deployment.client_with(deployment.config_builder().max_body_bytes(4_096));
+
+    let _ = client.job_api().get_health_check().await.unwrap_err();
+
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=false"), "{event}");
+    assert!(event.contains("error.kind=too_large"), "{event}");
+}
+
+#[tokio::test]
+async fn an_operation_whose_connection_drops_is_logged_as_failed() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    deployment.service("job").set_fallback(Reply::Drop);
+    let client = deployment.client_with(deployment.config_builder().retry(RetryPolicy::disabled()));
+
+    let _ = client.job_api().get_health_check().await.unwrap_err();
+
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=false"), "{event}");
+    assert!(event.contains("error.kind=connection"), "{event}");
+}
+
+#[tokio::test]
+async fn a_successful_operation_is_logged_as_ok() {
+    let logs = LogCapture::start();
+    let deployment = MockDeployment::start().await;
+    deployment.service("job").push(health());
+
+    deployment
+        .client()
+        .job_api()
+        .get_health_check()
+        .await
+        .expect("succeeds");
+
+    let event = finished_event(&logs);
+    assert!(event.contains("ok=true"), "{event}");
+    assert!(!event.contains("error.kind"), "{event}");
 }
 
 // That the `Authorization` header itself is marked sensitive (hidden from a

@@ -2,12 +2,11 @@
 //! registration and reports.
 
 use std::num::NonZeroU64;
-use std::path::Path;
 
-use bytes::Bytes;
-
+use crate::Upload;
 use crate::models;
 use crate::raw::prov::Client as Raw;
+use crate::upload::FilePart;
 
 /// Client of the provenance service (`https://prov-api.{domain}`).
 ///
@@ -20,51 +19,6 @@ use crate::raw::prov::Client as Raw;
 #[derive(Debug, Clone)]
 pub struct ProvClient {
     raw: Raw,
-}
-
-/// The CSV to upload to [`ProvClient::convert_model_runs_to_csv`].
-pub enum CsvUpload {
-    /// The file's contents, already in memory.
-    Bytes(Bytes),
-    /// A file on disk, streamed as it is read.
-    Path(std::path::PathBuf),
-    /// Any async reader, streamed as it is read (never read whole into memory).
-    Reader(std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send + Sync>>),
-}
-
-impl std::fmt::Debug for CsvUpload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CsvUpload::Bytes(bytes) => write!(f, "CsvUpload::Bytes({} bytes)", bytes.len()),
-            CsvUpload::Path(path) => write!(f, "CsvUpload::Path({})", path.display()),
-            CsvUpload::Reader(_) => f.write_str("CsvUpload::Reader(..)"),
-        }
-    }
-}
-
-impl CsvUpload {
-    /// Streams from any async reader.
-    pub fn reader(reader: impl tokio::io::AsyncRead + Send + Sync + 'static) -> Self {
-        CsvUpload::Reader(Box::pin(reader))
-    }
-}
-
-impl From<Bytes> for CsvUpload {
-    fn from(bytes: Bytes) -> Self {
-        CsvUpload::Bytes(bytes)
-    }
-}
-
-impl From<Vec<u8>> for CsvUpload {
-    fn from(bytes: Vec<u8>) -> Self {
-        CsvUpload::Bytes(bytes.into())
-    }
-}
-
-impl From<&Path> for CsvUpload {
-    fn from(path: &Path) -> Self {
-        CsvUpload::Path(path.to_path_buf())
-    }
 }
 
 /// Lineage depths are `NonZeroU64` everywhere, the type the report request
@@ -127,62 +81,50 @@ impl ProvClient {
     /// Converts a filled-in model run CSV into model run records
     /// (`POST /bulk/convert_model_runs/csv`, multipart field `csv_file`).
     ///
-    /// Accepts bytes, a path or an async reader; paths and readers are
-    /// streamed. A path that cannot be opened is an invalid-input error.
+    /// Takes the CSV as bytes or text (`Vec<u8>`, `&[u8]`, `Bytes`, `String`,
+    /// `&str`), as a file (`&Path`, `PathBuf`, [`Upload::from_path`]) or as an
+    /// async reader ([`Upload::reader`]); see [`Upload`]. The conversion only
+    /// reads, so it is retried like any safe operation: content in memory is
+    /// sent again, while a file or a reader is streamed and sent once. A file
+    /// that cannot be opened is an [`crate::Error::InvalidInput`] naming the
+    /// path, and nothing is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: provena_client::ProvenaClient) -> provena_client::Result<()> {
+    /// let template = client.prov().generate_csv_template("10378.1/7").await?;
+    /// let filled = format!("{}run one,first\n", String::from_utf8_lossy(&template));
+    /// let converted = client.prov().convert_model_runs_to_csv(filled).await?;
+    /// println!("{:?}", converted.new_records);
+    /// # Ok(()) }
+    /// ```
     pub async fn convert_model_runs_to_csv(
         &self,
-        csv: impl Into<CsvUpload>,
+        csv: impl Into<Upload>,
     ) -> crate::Result<models::ConvertModelRunsResponse> {
         const OPERATION: &str = "convert_model_runs_csv";
+        const PART: FilePart<'static> = FilePart {
+            field: "csv_file",
+            file_name: "model_runs.csv",
+            content_type: "text/csv",
+        };
         let transport = &self.raw.inner;
         let operation = transport.operation_name(OPERATION);
-        let (body, length) = match csv.into() {
-            CsvUpload::Bytes(bytes) => {
-                let length = bytes.len() as u64;
-                (reqwest::Body::from(bytes), Some(length))
-            }
-            CsvUpload::Path(path) => {
-                let file =
-                    tokio::fs::File::open(&path)
-                        .await
-                        .map_err(|e| crate::Error::InvalidInput {
-                            operation,
-                            message: format!("cannot open {}: {e}", path.display()),
-                        })?;
-                let length = file.metadata().await.ok().map(|m| m.len());
-                (
-                    reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file)),
-                    length,
-                )
-            }
-            CsvUpload::Reader(reader) => (
-                reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader)),
-                None,
-            ),
-        };
-        let part = match length {
-            Some(length) => reqwest::multipart::Part::stream_with_length(body, length),
-            None => reqwest::multipart::Part::stream(body),
-        }
-        .file_name("model_runs.csv")
-        .mime_str("text/csv")
-        .map_err(|e| crate::Error::InvalidInput {
-            operation,
-            message: e.to_string(),
-        })?;
-        let form = reqwest::multipart::Form::new().part("csv_file", part);
+        let invalid = |message| crate::Error::InvalidInput { operation, message };
+        let multipart = csv.into().into_multipart(PART).await.map_err(invalid)?;
         let url = format!("{}/bulk/convert_model_runs/csv", self.raw.baseurl);
-        let request = self
+        let mut request = self
             .raw
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
-            .multipart(form)
+            .header(reqwest::header::CONTENT_TYPE, multipart.content_type);
+        if let Some(length) = multipart.length {
+            request = request.header(reqwest::header::CONTENT_LENGTH, length);
+        }
+        let request = request
+            .body(multipart.body)
             .build()
-            .map_err(|e| crate::Error::InvalidInput {
-                operation,
-                message: e.to_string(),
-            })?;
+            .map_err(|e| invalid(e.to_string()))?;
         crate::transport::call_manual(transport, &self.raw.client, OPERATION, request).await
     }
 }

@@ -6,6 +6,7 @@ pub mod deployment;
 pub mod keycloak;
 pub mod prism;
 pub mod proxy;
+pub mod raw_tcp;
 pub mod recorder;
 pub mod skip;
 pub mod specs;

@@ -22,6 +22,8 @@
 //! OpenAPI documents; [`clients`] the hand-written facade in the shapes of the
 //! Python client's L2 layer; [`transport`] the one path every request takes.
 #![warn(missing_docs)]
+// docs.rs (`--cfg docsrs`, nightly) marks feature-gated items as such.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // With every service feature off, the request machinery has no user.
 #![cfg_attr(
     not(any(
@@ -42,6 +44,7 @@ pub mod clients;
 pub mod config;
 pub mod error;
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 pub mod models;
 /// What the servers' in-body answers mean: which `success: false` flags are

@@ -44,14 +44,21 @@ fn csv_part(body: &[u8]) -> String {
     content[..content.find("\r\n--").expect("part end")].to_string()
 }
 
+/// A fresh directory under the system's temp dir, named after `tag` and this
+/// process, holding `runs.csv` with [`CSV`] in it.
+fn csv_file(tag: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("runs.csv");
+    std::fs::write(&path, CSV).unwrap();
+    (dir, path)
+}
+
 #[tokio::test]
 async fn a_file_path_is_uploaded_as_text_csv() {
     let deployment = MockDeployment::start().await;
     deployment.service("prov").push(converted());
-    let dir = std::env::temp_dir().join(format!("provena-multipart-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("runs.csv");
-    std::fs::write(&path, CSV).unwrap();
+    let (dir, path) = csv_file("provena-multipart");
 
     deployment
         .client()
@@ -217,10 +224,7 @@ async fn a_string_is_uploaded_as_the_csv_content() {
 async fn a_path_buf_is_uploaded_as_the_files_content() {
     let deployment = MockDeployment::start().await;
     deployment.service("prov").push(converted());
-    let dir = std::env::temp_dir().join(format!("provena-multipart-buf-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("runs.csv");
-    std::fs::write(&path, CSV).unwrap();
+    let (dir, path) = csv_file("provena-multipart-buf");
 
     deployment
         .client()

@@ -43,6 +43,7 @@ mod client;
 pub mod clients;
 pub mod config;
 pub mod error;
+pub mod ids;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;

@@ -70,7 +70,7 @@ async fn status_403_is_forbidden() {
         .client()
         .auth()
         .admin()
-        .groups_export()
+        .get_export_groups()
         .await
         .unwrap_err();
     assert!(
@@ -270,7 +270,12 @@ async fn a_gateway_error_page_is_a_status_error_with_its_excerpt() {
     deployment
         .service("registry")
         .push(Reply::raw(502, "text/html", "<html>bad gateway</html>"));
-    let error = client.registry().general().version().await.unwrap_err();
+    let error = client
+        .registry()
+        .general()
+        .get_current_provena_version()
+        .await
+        .unwrap_err();
     assert!(
         matches!(&error, Error::Status { status: 502, body, .. } if body.contains("bad gateway")),
         "{error:?}"
@@ -484,7 +489,7 @@ async fn a_user_without_a_link_is_an_ordinary_answer_with_no_person() {
     let answer = deployment
         .client()
         .auth()
-        .user_link_user_lookup(None)
+        .get_link_lookup_username(None)
         .await
         .expect("\"not linked\" is an answer, not a failure");
     assert!(!answer.success);
@@ -505,7 +510,7 @@ async fn a_failed_state_change_is_an_error_even_without_a_top_level_status() {
         .client()
         .auth()
         .admin()
-        .change_request_state(&request, None)
+        .post_change_request_state(&request, None)
         .await
         .unwrap_err();
     assert!(
@@ -528,7 +533,7 @@ async fn a_state_change_whose_email_alone_failed_is_returned() {
         .client()
         .auth()
         .admin()
-        .change_request_state(&request, Some(true))
+        .post_change_request_state(&request, Some(true))
         .await
         .expect("the state changed");
     assert!(answer.state_change.success);
@@ -567,7 +572,7 @@ async fn an_unknown_access_request_is_a_typed_not_found() {
         .client()
         .auth()
         .admin()
-        .add_note(&request)
+        .post_add_note(&request)
         .await
         .unwrap_err();
     assert!(error.is_not_found(), "{error:?}");

@@ -40,7 +40,12 @@ async fn an_unmatched_typed_mock_is_not_hit() {
     assert_eq!(error.status(), Some(404));
     about.assert_calls(0);
 
-    mock.client().registry().general().version().await.unwrap();
+    mock.client()
+        .registry()
+        .general()
+        .get_current_provena_version()
+        .await
+        .unwrap();
     about.assert_calls(1);
 }
 

@@ -1,6 +1,7 @@
 //! The auth service: access requests, user groups, and links between
 //! Keycloak users and registry people.
 
+use crate::ids::{GroupId, Username};
 use crate::models;
 use crate::raw::auth::Client as Raw;
 
@@ -54,15 +55,13 @@ impl AuthClient {
         /// Whether the caller belongs to a group.
         fn get_check_membership(group_id: &str) -> models::CheckMembershipResponse => user_check_membership(group_id);
         /// The registry person linked to a username (the caller's if `None`).
-        fn user_link_user_lookup(username: Option<&str>) -> models::UserLinkUserLookupResponse => user_link_user_lookup(username);
+        fn get_link_lookup_username(username: Option<&str>) -> models::UserLinkUserLookupResponse => user_link_user_lookup(username);
         /// Links the caller to a registry person.
-        fn user_link_user_assign(request: &models::UserLinkUserAssignRequest) -> models::UserLinkUserAssignResponse
+        fn post_link_assign(request: &models::UserLinkUserAssignRequest) -> models::UserLinkUserAssignResponse
             => user_link_user_assign(request);
         /// Checks whether the caller may link to a registry person.
-        fn user_link_user_validate(request: &models::UserLinkUserValidateRequest) -> models::UserLinkUserValidateResponse
+        fn post_link_validate(request: &models::UserLinkUserValidateRequest) -> models::UserLinkUserValidateResponse
             => user_link_user_validate(request);
-        /// The usernames linked to a registry person.
-        fn user_link_reverse_lookup(person_id: &str) -> models::UserLinkReverseLookupResponse => user_link_reverse_lookup(person_id);
     }
 }
 
@@ -75,52 +74,57 @@ pub struct AuthAdminClient<'a> {
 impl AuthAdminClient<'_> {
     crate::clients::forward! {
         /// Every access request of every user.
-        fn get_all_requests() -> models::AccessRequestList => get_all_requests();
+        fn get_all_request_history() -> models::AccessRequestList => get_all_requests();
         /// Every pending access request.
-        fn get_all_pending_requests() -> models::AccessRequestList => get_all_pending_requests();
+        fn get_all_pending_request_history() -> models::AccessRequestList => get_all_pending_requests();
         /// One user's access requests.
-        fn get_all_requests_for_user(username: &str) -> models::AccessRequestList => get_all_requests_for_user(username);
+        fn get_user_request_history(username: &str) -> models::AccessRequestList => get_all_requests_for_user(username);
         /// One user's pending access requests.
-        fn get_all_pending_requests_for_user(username: &str) -> models::AccessRequestList => get_all_pending_requests_for_user(username);
+        fn get_user_pending_request_history(username: &str) -> models::AccessRequestList => get_all_pending_requests_for_user(username);
         /// Moves an access request to another state.
-        fn change_request_state(request: &models::AccessRequestStatusChange, send_email_alert: Option<bool>) -> models::ChangeStateStatus => change_request_state(send_email_alert, request);
+        fn post_change_request_state(request: &models::AccessRequestStatusChange, send_email_alert: Option<bool>) -> models::ChangeStateStatus => change_request_state(send_email_alert, request);
         /// Adds a note to an access request.
-        fn add_note(request: &models::RequestAddNote) -> models::Status => add_note(request);
+        fn post_add_note(request: &models::RequestAddNote) -> models::Status => add_note(request);
         /// Deletes an access request.
         fn delete_request(request: &models::DeleteAccessRequest) -> models::Status => delete_request(request);
         /// Creates a user group.
-        fn admin_add_group(group: &models::UserGroupMetadata) -> models::AddGroupResponse => admin_add_group(group);
+        fn post_add_group(group: &models::UserGroupMetadata) -> models::AddGroupResponse => admin_add_group(group);
         /// Adds a user to a group.
-        fn admin_add_member(group_id: &str, user: &models::GroupUser) -> models::AddMemberResponse => admin_add_member(group_id, user);
+        fn post_groups_add_member(group_id: &str, user: &models::GroupUser) -> models::AddMemberResponse => admin_add_member(group_id, user);
         /// Whether a user belongs to a group.
-        fn admin_check_membership(group_id: &str, username: &str) -> models::CheckMembershipResponse => admin_check_membership(group_id, username);
+        fn get_check_user_membership(username: &Username, group_id: &GroupId) -> models::CheckMembershipResponse
+            => admin_check_membership(group_id.as_str(), username.as_str());
         /// One group's metadata.
-        fn admin_describe_group(group_id: &str) -> models::DescribeGroupResponse => admin_describe_group(group_id);
+        fn get_describe_group(group_id: &str) -> models::DescribeGroupResponse => admin_describe_group(group_id);
         /// Every group.
-        fn admin_list_groups() -> models::ListGroupsResponse => admin_list_groups();
+        fn get_list_groups() -> models::ListGroupsResponse => admin_list_groups();
         /// The members of a group.
-        fn admin_list_members(group_id: &str) -> models::ListMembersResponse => admin_list_members(group_id);
+        fn get_list_members(group_id: &str) -> models::ListMembersResponse => admin_list_members(group_id);
         /// The groups a user belongs to.
-        fn admin_list_user_groups(username: &str) -> models::ListUserMembershipResponse => admin_list_user_groups(username);
+        fn get_list_group_membership(username: &str) -> models::ListUserMembershipResponse => admin_list_user_groups(username);
         /// Deletes a group.
         fn admin_remove_group(group_id: &str) -> models::RemoveGroupResponse => admin_remove_group(group_id);
         /// Removes a user from a group.
-        fn admin_remove_member(group_id: &str, username: &str) -> models::RemoveMemberResponse => admin_remove_member(group_id, username);
+        fn delete_remove_member(group_id: &GroupId, username: &Username) -> models::RemoveMemberResponse
+            => admin_remove_member(group_id.as_str(), username.as_str());
         /// Removes several users from a group.
         fn admin_remove_members(request: &models::RemoveMembersRequest) -> models::RemoveMemberResponse => admin_remove_members(request);
         /// Replaces a group's metadata.
-        fn admin_update_group(group: &models::UserGroupMetadata) -> models::UpdateGroupResponse => admin_update_group(group);
+        fn put_update_group(group: &models::UserGroupMetadata) -> models::UpdateGroupResponse => admin_update_group(group);
         /// Exports every group and its members.
-        fn groups_export() -> models::GroupsExportResponse => groups_export();
+        fn get_export_groups() -> models::GroupsExportResponse => groups_export();
         /// Imports groups from an export.
-        fn groups_import(request: &models::GroupsImportRequest) -> models::GroupsImportResponse => groups_import(request);
+        fn post_import_groups(request: &models::GroupsImportRequest) -> models::GroupsImportResponse => groups_import(request);
         /// Restores groups from a backup table.
-        fn groups_restore(table_name: &str, request: &models::GroupsRestoreRequest) -> models::GroupsImportResponse => groups_restore(table_name, request);
+        fn post_restore_groups_from_table(table_name: &str, request: &models::GroupsRestoreRequest) -> models::GroupsImportResponse => groups_restore(table_name, request);
         /// Links a user to a registry person on their behalf.
-        fn admin_link_user_assign(request: &models::AdminLinkUserAssignRequest) -> models::AdminLinkUserAssignResponse => admin_link_user_assign(request);
+        fn post_link_assign(request: &models::AdminLinkUserAssignRequest) -> models::AdminLinkUserAssignResponse => admin_link_user_assign(request);
         /// Removes a user's link to a registry person.
-        fn admin_link_user_clear(username: &str) -> models::AdminLinkUserClearResponse => admin_link_user_clear(username);
+        fn delete_clear_link(username: &str) -> models::AdminLinkUserClearResponse => admin_link_user_clear(username);
+        /// The usernames linked to a registry person (an admin route:
+        /// `/link/admin/reverse_lookup`, whatever its operation id says).
+        fn get_link_reverse_lookup_username(person_id: &str) -> models::UserLinkReverseLookupResponse => user_link_reverse_lookup(person_id);
         /// The registry person linked to a user.
-        fn admin_link_user_lookup(username: &str) -> models::AdminLinkUserLookupResponse => admin_link_user_lookup(username);
+        fn get_link_lookup_username(username: &str) -> models::AdminLinkUserLookupResponse => admin_link_user_lookup(username);
     }
 }

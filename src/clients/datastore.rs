@@ -72,9 +72,9 @@ impl DatasetReviewClient<'_> {
         fn action_approval_request(request: &models::ActionApprovalRequest) -> models::ActionApprovalRequestResponse
             => action_approval_request(request);
         /// Adds a system reviewer (admin only). Upstream declares no response body schema.
-        fn add_reviewer(reviewer_id: &str) -> serde_json::Value => add_reviewer(reviewer_id);
+        fn add_dataset_reviewer(reviewer_id: &str) -> serde_json::Value => add_reviewer(reviewer_id);
         /// Removes a system reviewer (admin only). Upstream declares no response body schema.
-        fn delete_reviewer(reviewer_id: &str) -> serde_json::Value => delete_reviewer(reviewer_id);
+        fn delete_dataset_reviewer(reviewer_id: &str) -> serde_json::Value => delete_reviewer(reviewer_id);
         /// The ids of the system reviewers.
         fn list_reviewers() -> Vec<String> => list_reviewers();
     }

@@ -46,12 +46,12 @@ pub struct JobApiAdminClient<'a> {
 impl JobApiAdminClient<'_> {
     crate::clients::forward! {
         /// Any user's job, by session id.
-        fn admin_get_job(session_id: &str) -> models::AdminGetJobResponse => admin_get_job(session_id);
+        fn get_job(session_id: &str) -> models::AdminGetJobResponse => admin_get_job(session_id);
         /// Starts a job directly. Never retried once sent.
         fn launch_job(request: &models::AdminLaunchJobRequest) -> models::AdminLaunchJobResponse => launch_job(request);
         /// A page of all users' jobs.
-        fn admin_list_jobs(request: &models::AdminListJobsRequest) -> models::AdminListJobsResponse => admin_list_jobs(request);
+        fn list_jobs(request: &models::AdminListJobsRequest) -> models::AdminListJobsResponse => admin_list_jobs(request);
         /// A page of the jobs of one batch, any user.
-        fn admin_list_batch(request: &models::AdminListByBatchRequest) -> models::AdminListByBatchResponse => admin_list_batch(request);
+        fn list_jobs_in_batch(request: &models::AdminListByBatchRequest) -> models::AdminListByBatchResponse => admin_list_batch(request);
     }
 }

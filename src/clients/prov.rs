@@ -144,7 +144,7 @@ impl ProvAdminClient<'_> {
         fn store_record(record: &models::ItemModelRun, validate_record: Option<bool>) -> models::StatusResponse
             => store_record(validate_record, record);
         /// Stores the provenance of several model run records.
-        fn store_records(records: &[models::ItemModelRun], validate_record: Option<bool>) -> models::StatusResponse
+        fn store_multiple_records(records: &[models::ItemModelRun], validate_record: Option<bool>) -> models::StatusResponse
             => store_records(validate_record, &records.to_vec());
     }
 }

@@ -612,11 +612,11 @@ pub struct RegistryGeneralClient<'a> {
 impl RegistryGeneralClient<'_> {
     crate::clients::forward! {
         /// Any item by id, without knowing its subtype (untyped body).
-        fn fetch(id: &str) -> models::UntypedFetchResponse => fetch(id);
+        fn general_fetch_item(id: &str) -> models::UntypedFetchResponse => fetch(id);
         /// A page of items across subtypes.
-        fn list(request: &models::GeneralListRequest) -> models::PaginatedListResponse => list(request);
+        fn list_general_registry_items(request: &models::GeneralListRequest) -> models::PaginatedListResponse => list(request);
         /// The registry's version details.
-        fn version() -> models::VersionDetails => version();
+        fn get_current_provena_version() -> models::VersionDetails => version();
     }
 }
 
@@ -629,12 +629,12 @@ pub struct RegistryAdminClient<'a> {
 impl RegistryAdminClient<'_> {
     crate::clients::forward! {
         /// Exports every registry item.
-        fn registry_admin_export() -> models::RegistryExportResponse => registry_admin_export();
+        fn export_items() -> models::RegistryExportResponse => registry_admin_export();
         /// Imports items from an export.
-        fn registry_admin_import(request: &models::RegistryImportRequest) -> models::RegistryImportResponse
+        fn import_items(request: &models::RegistryImportRequest) -> models::RegistryImportResponse
             => registry_admin_import(request);
         /// Restores items from a backup table.
-        fn registry_admin_restore(request: &models::RegistryRestoreRequest) -> models::RegistryImportResponse
+        fn restore_items_from_dynamo_table(request: &models::RegistryRestoreRequest) -> models::RegistryImportResponse
             => registry_admin_restore(request);
         /// Rebuilds the provenance graph from the registry.
         fn registry_admin_restore_prov_graph(request: &models::ProvGraphRestoreRequest) -> models::ProvGraphRestoreResponse

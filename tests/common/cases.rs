@@ -12,6 +12,7 @@ use provena_client::clients::registry::{
     ModelRunWorkflowTemplate, Organisation, Person, Revertable, Seedable, Study, Updatable,
     Version, Versionable,
 };
+use provena_client::ids::{GroupId, Username};
 use serde_json::Value;
 
 pub type Outcome = Pin<Box<dyn Future<Output = provena_client::Result<()>> + Send>>;
@@ -128,50 +129,53 @@ fn auth_cases() -> Vec<Case> {
             "auth",
             "user_link_user_lookup",
             [("username", "ana")],
-            |c, b| c.auth().user_link_user_lookup(Some("ana"))
+            |c, b| c.auth().get_link_lookup_username(Some("ana"))
         ),
         case!("auth", "user_link_user_assign", [], |c, b| c
             .auth()
-            .user_link_user_assign(&body(b))),
+            .post_link_assign(&body(b))),
         case!("auth", "user_link_user_validate", [], |c, b| c
             .auth()
-            .user_link_user_validate(&body(b))),
+            .post_link_validate(&body(b))),
         case!(
             "auth",
             "user_link_reverse_lookup",
             [("person_id", "p-1")],
-            |c, b| c.auth().user_link_reverse_lookup("p-1")
+            |c, b| c.auth().admin().get_link_reverse_lookup_username("p-1")
         ),
         case!("auth", "get_all_requests", [], |c, b| c
             .auth()
             .admin()
-            .get_all_requests()),
+            .get_all_request_history()),
         case!("auth", "get_all_pending_requests", [], |c, b| c
             .auth()
             .admin()
-            .get_all_pending_requests()),
+            .get_all_pending_request_history()),
         case!(
             "auth",
             "get_all_requests_for_user",
             [("username", "ana")],
-            |c, b| c.auth().admin().get_all_requests_for_user("ana")
+            |c, b| c.auth().admin().get_user_request_history("ana")
         ),
         case!(
             "auth",
             "get_all_pending_requests_for_user",
             [("username", "ana")],
-            |c, b| c.auth().admin().get_all_pending_requests_for_user("ana")
+            |c, b| c.auth().admin().get_user_pending_request_history("ana")
         ),
         case!(
             "auth",
             "change_request_state",
             [("send_email_alert", "false")],
-            |c, b| c.auth().admin().change_request_state(&body(b), Some(false))
+            |c, b| c
+                .auth()
+                .admin()
+                .post_change_request_state(&body(b), Some(false))
         ),
         case!("auth", "add_note", [], |c, b| c
             .auth()
             .admin()
-            .add_note(&body(b))),
+            .post_add_note(&body(b))),
         case!("auth", "delete_request", [], |c, b| c
             .auth()
             .admin()
@@ -179,34 +183,37 @@ fn auth_cases() -> Vec<Case> {
         case!("auth", "admin_add_group", [], |c, b| c
             .auth()
             .admin()
-            .admin_add_group(&body(b))),
+            .post_add_group(&body(b))),
         case!("auth", "admin_add_member", [("group_id", "g-1")], |c, b| c
             .auth()
             .admin()
-            .admin_add_member("g-1", &body(b))),
+            .post_groups_add_member("g-1", &body(b))),
         case!(
             "auth",
             "admin_check_membership",
             [("group_id", "g-1"), ("username", "ana")],
-            |c, b| c.auth().admin().admin_check_membership("g-1", "ana")
+            |c, b| c
+                .auth()
+                .admin()
+                .get_check_user_membership(&Username::new("ana"), &GroupId::new("g-1"))
         ),
         case!("auth", "admin_describe_group", [("id", "g-1")], |c, b| c
             .auth()
             .admin()
-            .admin_describe_group("g-1")),
+            .get_describe_group("g-1")),
         case!("auth", "admin_list_groups", [], |c, b| c
             .auth()
             .admin()
-            .admin_list_groups()),
+            .get_list_groups()),
         case!("auth", "admin_list_members", [("id", "g-1")], |c, b| c
             .auth()
             .admin()
-            .admin_list_members("g-1")),
+            .get_list_members("g-1")),
         case!(
             "auth",
             "admin_list_user_groups",
             [("username", "ana")],
-            |c, b| c.auth().admin().admin_list_user_groups("ana")
+            |c, b| c.auth().admin().get_list_group_membership("ana")
         ),
         case!("auth", "admin_remove_group", [("id", "g-1")], |c, b| c
             .auth()
@@ -216,7 +223,10 @@ fn auth_cases() -> Vec<Case> {
             "auth",
             "admin_remove_member",
             [("username", "ana"), ("group_id", "g-1")],
-            |c, b| c.auth().admin().admin_remove_member("g-1", "ana")
+            |c, b| c
+                .auth()
+                .admin()
+                .delete_remove_member(&GroupId::new("g-1"), &Username::new("ana"))
         ),
         case!("auth", "admin_remove_members", [], |c, b| c
             .auth()
@@ -225,36 +235,39 @@ fn auth_cases() -> Vec<Case> {
         case!("auth", "admin_update_group", [], |c, b| c
             .auth()
             .admin()
-            .admin_update_group(&body(b))),
+            .put_update_group(&body(b))),
         case!("auth", "groups_export", [], |c, b| c
             .auth()
             .admin()
-            .groups_export()),
+            .get_export_groups()),
         case!("auth", "groups_import", [], |c, b| c
             .auth()
             .admin()
-            .groups_import(&body(b))),
+            .post_import_groups(&body(b))),
         case!(
             "auth",
             "groups_restore",
             [("table_name", "backup-1")],
-            |c, b| c.auth().admin().groups_restore("backup-1", &body(b))
+            |c, b| c
+                .auth()
+                .admin()
+                .post_restore_groups_from_table("backup-1", &body(b))
         ),
         case!("auth", "admin_link_user_assign", [], |c, b| c
             .auth()
             .admin()
-            .admin_link_user_assign(&body(b))),
+            .post_link_assign(&body(b))),
         case!(
             "auth",
             "admin_link_user_clear",
             [("username", "ana")],
-            |c, b| c.auth().admin().admin_link_user_clear("ana")
+            |c, b| c.auth().admin().delete_clear_link("ana")
         ),
         case!(
             "auth",
             "admin_link_user_lookup",
             [("username", "ana")],
-            |c, b| c.auth().admin().admin_link_user_lookup("ana")
+            |c, b| c.auth().admin().get_link_lookup_username("ana")
         ),
     ]
 }
@@ -319,13 +332,13 @@ fn datastore_cases() -> Vec<Case> {
             "datastore",
             "add_reviewer",
             [("reviewer_id", "p-9")],
-            |c, b| c.datastore().review().add_reviewer("p-9")
+            |c, b| c.datastore().review().add_dataset_reviewer("p-9")
         ),
         case!(
             "datastore",
             "delete_reviewer",
             [("reviewer_id", "p-9")],
-            |c, b| c.datastore().review().delete_reviewer("p-9")
+            |c, b| c.datastore().review().delete_dataset_reviewer("p-9")
         ),
         case!("datastore", "list_reviewers", [], |c, b| c
             .datastore()
@@ -445,7 +458,7 @@ fn prov_cases() -> Vec<Case> {
             |c, b| c
                 .prov()
                 .admin()
-                .store_records(&body::<Vec<_>>(b), Some(false))
+                .store_multiple_records(&body::<Vec<_>>(b), Some(false))
         ),
     ]);
     cases
@@ -466,7 +479,7 @@ fn job_cases() -> Vec<Case> {
         case!("job", "admin_get_job", [("session_id", "s-1")], |c, b| c
             .job_api()
             .admin()
-            .admin_get_job("s-1")),
+            .get_job("s-1")),
         case!("job", "launch_job", [], |c, b| c
             .job_api()
             .admin()
@@ -474,11 +487,11 @@ fn job_cases() -> Vec<Case> {
         case!("job", "admin_list_jobs", [], |c, b| c
             .job_api()
             .admin()
-            .admin_list_jobs(&body(b))),
+            .list_jobs(&body(b))),
         case!("job", "admin_list_batch", [], |c, b| c
             .job_api()
             .admin()
-            .admin_list_batch(&body(b))),
+            .list_jobs_in_batch(&body(b))),
     ]);
     cases
 }
@@ -661,27 +674,27 @@ fn registry_cases() -> Vec<Case> {
         case!("registry", "fetch", [("id", "10378.1/1")], |c, b| c
             .registry()
             .general()
-            .fetch("10378.1/1")),
+            .general_fetch_item("10378.1/1")),
         case!("registry", "list", [], |c, b| c
             .registry()
             .general()
-            .list(&body(b))),
+            .list_general_registry_items(&body(b))),
         case!("registry", "version", [], |c, b| c
             .registry()
             .general()
-            .version()),
+            .get_current_provena_version()),
         case!("registry", "registry_admin_export", [], |c, b| c
             .registry()
             .admin()
-            .registry_admin_export()),
+            .export_items()),
         case!("registry", "registry_admin_import", [], |c, b| c
             .registry()
             .admin()
-            .registry_admin_import(&body(b))),
+            .import_items(&body(b))),
         case!("registry", "registry_admin_restore", [], |c, b| c
             .registry()
             .admin()
-            .registry_admin_restore(&body(b))),
+            .restore_items_from_dynamo_table(&body(b))),
         case!(
             "registry",
             "registry_admin_restore_prov_graph",

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use provena_client::Error;
 use provena_client::clients::registry::Person;
+use provena_client::ids::{GroupId, Username};
 use provena_client::models as at;
 use serde_json::{Value, json};
 
@@ -100,7 +101,7 @@ async fn clear_pending(ctx: &Ctx) {
     let auth = ctx.admin.auth();
     let admin = auth.admin();
     let pending = admin
-        .get_all_pending_requests_for_user(&ctx.env.user_username)
+        .get_user_pending_request_history(&ctx.env.user_username)
         .await
         .expect("the user's pending requests");
     for item in pending.items {
@@ -224,54 +225,63 @@ async fn admin_routes_refuse_an_ordinary_user_with_401(ctx: Arc<Ctx>) {
             "generate_config_file",
             auth.generate_config_file(None).await.err(),
         ),
-        ("get_all_requests", admin.get_all_requests().await.err()),
+        (
+            "get_all_requests",
+            admin.get_all_request_history().await.err(),
+        ),
         (
             "get_all_pending_requests",
-            admin.get_all_pending_requests().await.err(),
+            admin.get_all_pending_request_history().await.err(),
         ),
         (
             "get_all_requests_for_user",
-            admin.get_all_requests_for_user(user).await.err(),
+            admin.get_user_request_history(user).await.err(),
         ),
         (
             "get_all_pending_requests_for_user",
-            admin.get_all_pending_requests_for_user(user).await.err(),
+            admin.get_user_pending_request_history(user).await.err(),
         ),
-        ("add_note", admin.add_note(&note).await.err()),
+        ("add_note", admin.post_add_note(&note).await.err()),
         (
             "change_request_state",
-            admin.change_request_state(&change, None).await.err(),
+            admin.post_change_request_state(&change, None).await.err(),
         ),
         ("delete_request", admin.delete_request(&delete).await.err()),
-        ("admin_add_group", admin.admin_add_group(&group).await.err()),
+        ("admin_add_group", admin.post_add_group(&group).await.err()),
         (
             "admin_update_group",
-            admin.admin_update_group(&group).await.err(),
+            admin.put_update_group(&group).await.err(),
         ),
         (
             "admin_describe_group",
-            admin.admin_describe_group(&group.id).await.err(),
+            admin.get_describe_group(&group.id).await.err(),
         ),
-        ("admin_list_groups", admin.admin_list_groups().await.err()),
+        ("admin_list_groups", admin.get_list_groups().await.err()),
         (
             "admin_list_members",
-            admin.admin_list_members(&group.id).await.err(),
+            admin.get_list_members(&group.id).await.err(),
         ),
         (
             "admin_list_user_groups",
-            admin.admin_list_user_groups(user).await.err(),
+            admin.get_list_group_membership(user).await.err(),
         ),
         (
             "admin_check_membership",
-            admin.admin_check_membership(&group.id, user).await.err(),
+            admin
+                .get_check_user_membership(&Username::new(user), &GroupId::new(&group.id))
+                .await
+                .err(),
         ),
         (
             "admin_add_member",
-            admin.admin_add_member(&group.id, &member).await.err(),
+            admin.post_groups_add_member(&group.id, &member).await.err(),
         ),
         (
             "admin_remove_member",
-            admin.admin_remove_member(&group.id, user).await.err(),
+            admin
+                .delete_remove_member(&GroupId::new(&group.id), &Username::new(user))
+                .await
+                .err(),
         ),
         (
             "admin_remove_members",
@@ -281,27 +291,36 @@ async fn admin_routes_refuse_an_ordinary_user_with_401(ctx: Arc<Ctx>) {
             "admin_remove_group",
             admin.admin_remove_group(&group.id).await.err(),
         ),
-        ("groups_export", admin.groups_export().await.err()),
-        ("groups_import", admin.groups_import(&import).await.err()),
+        ("groups_export", admin.get_export_groups().await.err()),
+        (
+            "groups_import",
+            admin.post_import_groups(&import).await.err(),
+        ),
         (
             "groups_restore",
-            admin.groups_restore(&nobody, &restore).await.err(),
+            admin
+                .post_restore_groups_from_table(&nobody, &restore)
+                .await
+                .err(),
         ),
         (
             "admin_link_user_lookup",
-            admin.admin_link_user_lookup(user).await.err(),
+            admin.get_link_lookup_username(user).await.err(),
         ),
         (
             "admin_link_user_assign",
-            admin.admin_link_user_assign(&link).await.err(),
+            admin.post_link_assign(&link).await.err(),
         ),
         (
             "admin_link_user_clear",
-            admin.admin_link_user_clear(&nobody).await.err(),
+            admin.delete_clear_link(&nobody).await.err(),
         ),
         (
             "user_link_reverse_lookup",
-            auth.user_link_reverse_lookup("10378.1/none").await.err(),
+            admin
+                .get_link_reverse_lookup_username("10378.1/none")
+                .await
+                .err(),
         ),
     ];
     for (operation, error) in refusals {
@@ -424,12 +443,12 @@ async fn access_request_appears_in_user_and_admin_histories(ctx: Arc<Ctx>) {
             "user pending",
             auth.get_user_pending_request_history().await,
         ),
-        ("all", admin.get_all_requests().await),
-        ("all pending", admin.get_all_pending_requests().await),
-        ("for user", admin.get_all_requests_for_user(user).await),
+        ("all", admin.get_all_request_history().await),
+        ("all pending", admin.get_all_pending_request_history().await),
+        ("for user", admin.get_user_request_history(user).await),
         (
             "pending for user",
-            admin.get_all_pending_requests_for_user(user).await,
+            admin.get_user_pending_request_history(user).await,
         ),
     ];
     for (name, list) in lists {
@@ -494,12 +513,9 @@ async fn access_request_notes_and_state_change_are_recorded(ctx: Arc<Ctx>) {
 
     let note: at::RequestAddNote =
         from_json(json!({"username": user, "request_id": item.request_id, "note": "first note"}));
-    let added = admin.add_note(&note).await.expect("add note");
+    let added = admin.post_add_note(&note).await.expect("add note");
     assert!(added.success);
-    let history = admin
-        .get_all_requests_for_user(user)
-        .await
-        .expect("history");
+    let history = admin.get_user_request_history(user).await.expect("history");
     let noted = find(&history, user, item.request_id).expect("still there");
     assert_eq!(noted.notes, "first note");
     assert_eq!(status_of(noted), "PENDING_APPROVAL");
@@ -509,7 +525,7 @@ async fn access_request_notes_and_state_change_are_recorded(ctx: Arc<Ctx>) {
         "desired_state": "APPROVED_PENDING_ACTION", "additional_note": "approved by the suite"
     }));
     let changed = admin
-        .change_request_state(&change, None)
+        .post_change_request_state(&change, None)
         .await
         .expect("change state");
     assert!(changed.state_change.success, "{:?}", changed.state_change);
@@ -535,10 +551,10 @@ async fn access_request_notes_and_state_change_are_recorded(ctx: Arc<Ctx>) {
             "user pending",
             ctx.user.auth().get_user_pending_request_history().await,
         ),
-        ("all pending", admin.get_all_pending_requests().await),
+        ("all pending", admin.get_all_pending_request_history().await),
         (
             "pending for user",
-            admin.get_all_pending_requests_for_user(user).await,
+            admin.get_user_pending_request_history(user).await,
         ),
     ] {
         let list = list.unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -550,7 +566,7 @@ async fn access_request_notes_and_state_change_are_recorded(ctx: Arc<Ctx>) {
 
     // The same state again changes nothing and says so.
     let again = admin
-        .change_request_state(&change, Some(true))
+        .post_change_request_state(&change, Some(true))
         .await
         .expect("same state");
     assert!(
@@ -558,10 +574,7 @@ async fn access_request_notes_and_state_change_are_recorded(ctx: Arc<Ctx>) {
         "{:?}",
         again
     );
-    let history = admin
-        .get_all_requests_for_user(user)
-        .await
-        .expect("history");
+    let history = admin.get_user_request_history(user).await.expect("history");
     assert_eq!(
         find(&history, user, item.request_id).map(|i| i.notes.as_str()),
         Some("first note,approved by the suite"),
@@ -581,7 +594,7 @@ async fn state_change_email_alert_goes_out_as_the_users_job(ctx: Arc<Ctx>) {
         .admin
         .auth()
         .admin()
-        .change_request_state(&change, Some(true))
+        .post_change_request_state(&change, Some(true))
         .await
         .expect("change state");
     assert!(changed.state_change.success);
@@ -648,8 +661,8 @@ async fn deleted_access_request_is_gone(ctx: Arc<Ctx>) {
             "user history",
             ctx.user.auth().get_user_request_history().await,
         ),
-        ("all", admin.get_all_requests().await),
-        ("for user", admin.get_all_requests_for_user(user).await),
+        ("all", admin.get_all_request_history().await),
+        ("for user", admin.get_user_request_history(user).await),
     ] {
         let list = list.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(find(&list, user, item.request_id).is_none(), "{name}: gone");
@@ -657,7 +670,7 @@ async fn deleted_access_request_is_gone(ctx: Arc<Ctx>) {
     // A note or a state change for it: not found.
     let note: at::RequestAddNote =
         from_json(json!({"username": user, "request_id": item.request_id, "note": "late"}));
-    let error = admin.add_note(&note).await.expect_err("deleted");
+    let error = admin.post_add_note(&note).await.expect_err("deleted");
     assert!(error.is_not_found(), "{error}");
     // Deleting again still succeeds (the server does not check).
     assert!(delete(&ctx, &item).await.success);
@@ -669,14 +682,17 @@ async fn unknown_access_request_is_a_typed_not_found(ctx: Arc<Ctx>) {
     let username = unique("nobody");
     let note: at::RequestAddNote =
         from_json(json!({"username": username, "request_id": 1, "note": "anyone?"}));
-    let error = admin.add_note(&note).await.expect_err("no such request");
+    let error = admin
+        .post_add_note(&note)
+        .await
+        .expect_err("no such request");
     assert!(error.is_not_found(), "{error}");
     assert_eq!(error.status(), Some(200), "said in a 200");
     let change: at::AccessRequestStatusChange = from_json(json!({
         "username": username, "request_id": 1, "desired_state": "APPROVED_PENDING_ACTION"
     }));
     let error = admin
-        .change_request_state(&change, Some(true))
+        .post_change_request_state(&change, Some(true))
         .await
         .expect_err("no such request");
     assert!(error.is_not_found(), "{error}");
@@ -696,7 +712,7 @@ async fn new_group(ctx: &Ctx, name: &str) -> at::UserGroupMetadata {
         .admin
         .auth()
         .admin()
-        .admin_add_group(&group)
+        .post_add_group(&group)
         .await
         .expect("add group");
     assert!(added.status.success);
@@ -770,10 +786,7 @@ async fn group_is_created_described_listed_and_updated(ctx: Arc<Ctx>) {
     let group = new_group(&ctx, "Described group").await;
     let auth = ctx.admin.auth();
     let admin = auth.admin();
-    let described = admin
-        .admin_describe_group(&group.id)
-        .await
-        .expect("describe");
+    let described = admin.get_describe_group(&group.id).await.expect("describe");
     assert_eq!(described.group.as_ref(), Some(&group));
     let described = ctx
         .user
@@ -782,7 +795,7 @@ async fn group_is_created_described_listed_and_updated(ctx: Arc<Ctx>) {
         .await
         .expect("describe as user");
     assert_eq!(described.group.as_ref(), Some(&group));
-    let all = admin.admin_list_groups().await.expect("list");
+    let all = admin.get_list_groups().await.expect("list");
     assert_eq!(listed(&all.groups, &group.id).as_ref(), Some(&group));
     let all = ctx
         .user
@@ -793,7 +806,7 @@ async fn group_is_created_described_listed_and_updated(ctx: Arc<Ctx>) {
     assert_eq!(listed(&all.groups, &group.id).as_ref(), Some(&group));
 
     let error = admin
-        .admin_add_group(&group)
+        .post_add_group(&group)
         .await
         .expect_err("the id is taken");
     bad_request("add again", error, "existing group");
@@ -801,12 +814,9 @@ async fn group_is_created_described_listed_and_updated(ctx: Arc<Ctx>) {
     let mut renamed = group_metadata(&group.id, "Renamed group");
     renamed.default_data_store_access =
         Some(vec!["metadata-read".into(), "dataset-data-read".into()]);
-    let updated = admin.admin_update_group(&renamed).await.expect("update");
+    let updated = admin.put_update_group(&renamed).await.expect("update");
     assert!(updated.status.success);
-    let described = admin
-        .admin_describe_group(&group.id)
-        .await
-        .expect("describe");
+    let described = admin.get_describe_group(&group.id).await.expect("describe");
     assert_eq!(described.group.as_ref(), Some(&renamed));
     let all = ctx
         .user
@@ -817,7 +827,7 @@ async fn group_is_created_described_listed_and_updated(ctx: Arc<Ctx>) {
     assert_eq!(listed(&all.groups, &group.id).as_ref(), Some(&renamed));
 
     let error = admin
-        .admin_update_group(&group_metadata(&unique("rs-no-group"), "Nobody's"))
+        .put_update_group(&group_metadata(&unique("rs-no-group"), "Nobody's"))
         .await
         .expect_err("no such group");
     missing_group("update unknown", error, "does not exist");
@@ -833,11 +843,11 @@ async fn group_membership_is_visible_to_admin_and_member(ctx: Arc<Ctx>) {
     let mine = ctx.user.auth();
 
     let added = admin
-        .admin_add_member(id, &member(user))
+        .post_groups_add_member(id, &member(user))
         .await
         .expect("add member");
     assert!(added.status.success);
-    let members = admin.admin_list_members(id).await.expect("members");
+    let members = admin.get_list_members(id).await.expect("members");
     let listed_member = members
         .group
         .as_ref()
@@ -845,15 +855,18 @@ async fn group_membership_is_visible_to_admin_and_member(ctx: Arc<Ctx>) {
         .expect("the user is a member");
     assert_eq!(listed_member, &member(user), "the member as added");
     assert_eq!(usernames(&members), BTreeSet::from([user.to_string()]));
-    let check = admin.admin_check_membership(id, user).await.expect("check");
+    let check = admin
+        .get_check_user_membership(&Username::new(user), &GroupId::new(id))
+        .await
+        .expect("check");
     assert_eq!(check.is_member, Some(true));
     let check = admin
-        .admin_check_membership(id, &ctx.env.admin_username)
+        .get_check_user_membership(&Username::new(&ctx.env.admin_username), &GroupId::new(id))
         .await
         .expect("check");
     assert_eq!(check.is_member, Some(false));
     let groups = admin
-        .admin_list_user_groups(user)
+        .get_list_group_membership(user)
         .await
         .expect("user groups");
     assert_eq!(listed(&groups.groups, id).as_ref(), Some(&group));
@@ -878,20 +891,20 @@ async fn group_membership_is_visible_to_admin_and_member(ctx: Arc<Ctx>) {
     );
 
     let error = admin
-        .admin_add_member(id, &member(user))
+        .post_groups_add_member(id, &member(user))
         .await
         .expect_err("already a member");
     bad_request("add twice", error, "already a member");
 
     let removed = admin
-        .admin_remove_member(id, user)
+        .delete_remove_member(&GroupId::new(id), &Username::new(user))
         .await
         .expect("remove member");
     assert!(removed.status.success);
-    assert!(usernames(&admin.admin_list_members(id).await.expect("members")).is_empty());
+    assert!(usernames(&admin.get_list_members(id).await.expect("members")).is_empty());
     assert_eq!(
         admin
-            .admin_check_membership(id, user)
+            .get_check_user_membership(&Username::new(user), &GroupId::new(id))
             .await
             .expect("check")
             .is_member,
@@ -900,7 +913,7 @@ async fn group_membership_is_visible_to_admin_and_member(ctx: Arc<Ctx>) {
     assert!(
         listed(
             &admin
-                .admin_list_user_groups(user)
+                .get_list_group_membership(user)
                 .await
                 .expect("groups")
                 .groups,
@@ -938,7 +951,7 @@ async fn group_membership_is_visible_to_admin_and_member(ctx: Arc<Ctx>) {
     );
 
     let error = admin
-        .admin_remove_member(id, user)
+        .delete_remove_member(&GroupId::new(id), &Username::new(user))
         .await
         .expect_err("not a member");
     bad_request("remove twice", error, "not found in the group");
@@ -956,12 +969,12 @@ async fn removing_members_is_all_or_nothing(ctx: Arc<Ctx>) {
     let admin = auth.admin();
     for username in &both {
         admin
-            .admin_add_member(id, &member(username))
+            .post_groups_add_member(id, &member(username))
             .await
             .expect("add member");
     }
     assert_eq!(
-        usernames(&admin.admin_list_members(id).await.expect("members")),
+        usernames(&admin.get_list_members(id).await.expect("members")),
         both
     );
 
@@ -974,7 +987,7 @@ async fn removing_members_is_all_or_nothing(ctx: Arc<Ctx>) {
         .expect_err("one is not a member");
     bad_request("remove with a stranger", error, "No users removed");
     assert_eq!(
-        usernames(&admin.admin_list_members(id).await.expect("members")),
+        usernames(&admin.get_list_members(id).await.expect("members")),
         both,
         "nobody was removed"
     );
@@ -991,7 +1004,7 @@ async fn removing_members_is_all_or_nothing(ctx: Arc<Ctx>) {
         "{:?}",
         removed.status
     );
-    assert!(usernames(&admin.admin_list_members(id).await.expect("members")).is_empty());
+    assert!(usernames(&admin.get_list_members(id).await.expect("members")).is_empty());
     remove_group(&ctx, id).await;
 }
 
@@ -1005,11 +1018,11 @@ async fn groups_export_imports_into_itself(ctx: Arc<Ctx>) {
     let auth = ctx.admin.auth();
     let admin = auth.admin();
     admin
-        .admin_add_member(&group.id, &member(user))
+        .post_groups_add_member(&group.id, &member(user))
         .await
         .expect("add member");
 
-    let export = admin.groups_export().await.expect("export");
+    let export = admin.get_export_groups().await.expect("export");
     assert!(export.status.success);
     let items = export.items.expect("exported items");
     let n = items.len() as i64;
@@ -1032,14 +1045,14 @@ async fn groups_export_imports_into_itself(ctx: Arc<Ctx>) {
     let request: at::GroupsImportRequest = from_json(json!({
         "import_mode": "OVERWRITE_ONLY", "items": items, "trial_mode": false, "parse_items": true
     }));
-    let imported = admin.groups_import(&request).await.expect("import");
+    let imported = admin.post_import_groups(&request).await.expect("import");
     assert!(imported.status.success);
     assert!(!imported.trial_mode);
     assert_eq!(
         statistics(&imported),
         json!({"old_size": n, "new_size": n, "deleted_entries": 0, "overwritten_entries": n, "new_entries": 0})
     );
-    let members = admin.admin_list_members(&group.id).await.expect("members");
+    let members = admin.get_list_members(&group.id).await.expect("members");
     assert_eq!(
         usernames(&members),
         BTreeSet::from([user.to_string()]),
@@ -1051,7 +1064,7 @@ async fn groups_export_imports_into_itself(ctx: Arc<Ctx>) {
         "import_mode": "ADD_ONLY", "items": items, "trial_mode": true, "parse_items": true
     }));
     let error = admin
-        .groups_import(&request)
+        .post_import_groups(&request)
         .await
         .expect_err("all overlap");
     let body = error
@@ -1073,14 +1086,17 @@ async fn groups_export_imports_into_itself(ctx: Arc<Ctx>) {
     let request: at::GroupsImportRequest = from_json(json!({
         "import_mode": "ADD_OR_OVERWRITE", "items": with_new, "trial_mode": true, "parse_items": true
     }));
-    let trial = admin.groups_import(&request).await.expect("trial import");
+    let trial = admin
+        .post_import_groups(&request)
+        .await
+        .expect("trial import");
     assert!(trial.trial_mode);
     assert_eq!(
         statistics(&trial),
         json!({"old_size": n, "new_size": n + 1, "deleted_entries": 0, "overwritten_entries": n, "new_entries": 1})
     );
     let error = admin
-        .admin_describe_group(&extra)
+        .get_describe_group(&extra)
         .await
         .expect_err("a trial writes nothing");
     assert!(error.is_not_found(), "{error}");
@@ -1090,7 +1106,7 @@ async fn groups_export_imports_into_itself(ctx: Arc<Ctx>) {
         "import_mode": "ADD_OR_OVERWRITE", "items": [{"id": extra}], "trial_mode": true, "parse_items": true
     }));
     let error = admin
-        .groups_import(&request)
+        .post_import_groups(&request)
         .await
         .expect_err("not a group");
     let body = error
@@ -1157,7 +1173,7 @@ async fn groups_restore_from_a_backup_table(ctx: Arc<Ctx>) {
     // The active table itself is refused in-body.
     let active = setting(&config(&ctx, None).await, "user_groups_table_name");
     let error = admin
-        .groups_restore(&active, &restore)
+        .post_restore_groups_from_table(&active, &restore)
         .await
         .expect_err("the active table");
     let body = error
@@ -1180,14 +1196,14 @@ async fn groups_restore_from_a_backup_table(ctx: Arc<Ctx>) {
     });
     backup_table(&ctx, "create", &table, &json!([item]));
     let before = admin
-        .groups_export()
+        .get_export_groups()
         .await
         .expect("export")
         .items
         .unwrap_or_default()
         .len() as i64;
-    let restored = admin.groups_restore(&table, &restore).await;
-    let second = admin.groups_restore(&table, &restore).await;
+    let restored = admin.post_restore_groups_from_table(&table, &restore).await;
+    let second = admin.post_restore_groups_from_table(&table, &restore).await;
     backup_table(&ctx, "drop", &table, &json!([]));
     let restored = restored.expect("restore");
     assert!(restored.status.success);
@@ -1196,14 +1212,14 @@ async fn groups_restore_from_a_backup_table(ctx: Arc<Ctx>) {
         statistics(&restored),
         json!({"old_size": before, "new_size": before + 1, "deleted_entries": 0, "overwritten_entries": 0, "new_entries": 1})
     );
-    let described = admin.admin_describe_group(&id).await.expect("describe");
+    let described = admin.get_describe_group(&id).await.expect("describe");
     assert_eq!(
         described.group.map(|g| g.display_name),
         Some("Restored group".to_string())
     );
     assert_eq!(
         admin
-            .admin_check_membership(&id, user)
+            .get_check_user_membership(&Username::new(user), &GroupId::new(&id))
             .await
             .expect("check")
             .is_member,
@@ -1225,16 +1241,16 @@ async fn removed_group_is_not_found(ctx: Arc<Ctx>) {
     let not_found = [
         (
             "admin_describe_group",
-            admin.admin_describe_group(id).await.err(),
+            admin.get_describe_group(id).await.err(),
         ),
-        (
-            "admin_list_members",
-            admin.admin_list_members(id).await.err(),
-        ),
+        ("admin_list_members", admin.get_list_members(id).await.err()),
         (
             "admin_check_membership",
             admin
-                .admin_check_membership(id, &ctx.env.user_username)
+                .get_check_user_membership(
+                    &Username::new(&ctx.env.user_username),
+                    &GroupId::new(id),
+                )
                 .await
                 .err(),
         ),
@@ -1256,7 +1272,7 @@ async fn removed_group_is_not_found(ctx: Arc<Ctx>) {
         assert!(error.is_not_found(), "{operation}: {error}");
         assert_eq!(error.status(), Some(200), "{operation}: said in a 200");
     }
-    assert!(listed(&admin.admin_list_groups().await.expect("list").groups, id).is_none());
+    assert!(listed(&admin.get_list_groups().await.expect("list").groups, id).is_none());
     // Routes that change a group answer an unknown one with a 400 the
     // client reads as not-found.
     let error = admin
@@ -1265,7 +1281,7 @@ async fn removed_group_is_not_found(ctx: Arc<Ctx>) {
         .expect_err("already removed");
     missing_group("remove again", error, "does not exist");
     let error = admin
-        .admin_add_member(id, &member(&ctx.env.user_username))
+        .post_groups_add_member(id, &member(&ctx.env.user_username))
         .await
         .expect_err("no such group");
     missing_group("add member", error, "no such group was found");
@@ -1296,7 +1312,7 @@ async fn unlink_user(ctx: &Ctx) {
     ctx.admin
         .auth()
         .admin()
-        .admin_link_user_clear(&ctx.env.user_username)
+        .delete_clear_link(&ctx.env.user_username)
         .await
         .expect("clear the ordinary user's link");
 }
@@ -1306,21 +1322,21 @@ async fn lookups(ctx: &Ctx) -> [Option<String>; 3] {
     let own = ctx
         .user
         .auth()
-        .user_link_user_lookup(None)
+        .get_link_lookup_username(None)
         .await
         .expect("own lookup");
     assert_eq!(own.success, own.person_id.is_some(), "{own:?}");
     let by_name = ctx
         .admin
         .auth()
-        .user_link_user_lookup(Some(user))
+        .get_link_lookup_username(Some(user))
         .await
         .expect("lookup by name");
     let admin = ctx
         .admin
         .auth()
         .admin()
-        .admin_link_user_lookup(user)
+        .get_link_lookup_username(user)
         .await
         .expect("admin lookup");
     assert_eq!(admin.success, admin.person_id.is_some(), "{admin:?}");
@@ -1330,7 +1346,8 @@ async fn lookups(ctx: &Ctx) -> [Option<String>; 3] {
 async fn reverse(ctx: &Ctx, person: &str) -> Vec<String> {
     ctx.admin
         .auth()
-        .user_link_reverse_lookup(person)
+        .admin()
+        .get_link_reverse_lookup_username(person)
         .await
         .expect("reverse lookup")
         .usernames
@@ -1349,13 +1366,10 @@ async fn user_links_to_a_person_they_own(ctx: Arc<Ctx>) {
     // non-owner, asks the auth API for the user's groups: with one process
     // per service, as here, the two wait on each other for ever.
     let request: at::UserLinkUserValidateRequest = from_json(json!({"person_id": person}));
-    let valid = auth
-        .user_link_user_validate(&request)
-        .await
-        .expect("validate");
+    let valid = auth.post_link_validate(&request).await.expect("validate");
     assert!(valid.status.success);
     let request: at::UserLinkUserAssignRequest = from_json(json!({"person_id": person}));
-    auth.user_link_user_assign(&request).await.expect("assign");
+    auth.post_link_assign(&request).await.expect("assign");
 
     let linked = Some(person.clone());
     assert_eq!(
@@ -1380,13 +1394,13 @@ async fn user_links_to_a_person_they_own(ctx: Arc<Ctx>) {
     // Linked once, a user cannot relink themselves.
     let request: at::UserLinkUserValidateRequest = from_json(json!({"person_id": person}));
     let error = auth
-        .user_link_user_validate(&request)
+        .post_link_validate(&request)
         .await
         .expect_err("already linked");
     assert!(error.rejected_body().is_some(), "{error}");
     let request: at::UserLinkUserAssignRequest = from_json(json!({"person_id": person}));
     let error = auth
-        .user_link_user_assign(&request)
+        .post_link_assign(&request)
         .await
         .expect_err("already linked");
     bad_request("assign again", error, "already has a person ID assigned");
@@ -1406,7 +1420,7 @@ async fn admin_clears_and_reassigns_a_users_link(ctx: Arc<Ctx>) {
 
     unlink_user(&ctx).await;
     admin
-        .admin_link_user_assign(&assign(&first, false))
+        .post_link_assign(&assign(&first, false))
         .await
         .expect("assign");
     let linked = Some(first.clone());
@@ -1416,12 +1430,12 @@ async fn admin_clears_and_reassigns_a_users_link(ctx: Arc<Ctx>) {
     );
 
     let error = admin
-        .admin_link_user_assign(&assign(&second, false))
+        .post_link_assign(&assign(&second, false))
         .await
         .expect_err("already linked, no force");
     bad_request("reassign without force", error, "Use the force parameter");
     admin
-        .admin_link_user_assign(&assign(&second, true))
+        .post_link_assign(&assign(&second, true))
         .await
         .expect("forced reassign");
     let linked = Some(second.clone());
@@ -1435,17 +1449,14 @@ async fn admin_clears_and_reassigns_a_users_link(ctx: Arc<Ctx>) {
     );
     assert_eq!(reverse(&ctx, &second).await, vec![user.clone()]);
 
-    admin.admin_link_user_clear(&user).await.expect("clear");
+    admin.delete_clear_link(&user).await.expect("clear");
     assert_eq!(lookups(&ctx).await, [None, None, None], "cleared");
     assert!(reverse(&ctx, &second).await.is_empty());
     // Clearing what is not set is fine too.
-    admin
-        .admin_link_user_clear(&user)
-        .await
-        .expect("clear again");
+    admin.delete_clear_link(&user).await.expect("clear again");
 
     admin
-        .admin_link_user_assign(&assign(&second, false))
+        .post_link_assign(&assign(&second, false))
         .await
         .expect("assign again");
     let linked = Some(second.clone());

@@ -299,7 +299,7 @@ async fn release_review(ctx: Arc<Ctx>) {
     let review = ctx.admin.datastore();
     let admin = review.review();
     admin
-        .add_reviewer(&fixtures.person)
+        .add_dataset_reviewer(&fixtures.person)
         .await
         .expect("add reviewer");
     let reviewers = admin.list_reviewers().await.expect("list reviewers");
@@ -322,7 +322,7 @@ async fn release_review(ctx: Arc<Ctx>) {
     }
 
     admin
-        .delete_reviewer(&fixtures.person)
+        .delete_dataset_reviewer(&fixtures.person)
         .await
         .expect("delete reviewer");
     let reviewers = admin.list_reviewers().await.expect("list reviewers");

@@ -180,7 +180,7 @@ async fn launched_job_is_unseen_until_a_worker_writes_it(ctx: Arc<Ctx>) {
         .admin
         .job_api()
         .admin()
-        .admin_get_job(&launched.session_id)
+        .get_job(&launched.session_id)
         .await
         .expect_err("no status row yet");
     assert!(error.is_not_found(), "{error}");
@@ -206,7 +206,7 @@ async fn launched_job_is_pending_then_succeeds_with_its_result(ctx: Arc<Ctx>) {
         .admin
         .job_api()
         .admin()
-        .admin_get_job(&id)
+        .get_job(&id)
         .await
         .expect("admin fetch");
     for (view, job) in [
@@ -250,7 +250,7 @@ async fn launched_job_is_pending_then_succeeds_with_its_result(ctx: Arc<Ctx>) {
         .admin
         .job_api()
         .admin()
-        .admin_get_job(&id)
+        .get_job(&id)
         .await
         .expect("admin fetch");
     assert_eq!(status(&done.job), "SUCCEEDED");
@@ -343,7 +343,7 @@ async fn user_and_admin_lists_page_through_every_launched_job(ctx: Arc<Ctx>) {
                 from_json(json!({"limit": 3, "pagination_key": key, "username_filter": filter}));
             async move {
                 let page = admin
-                    .admin_list_jobs(&request)
+                    .list_jobs(&request)
                     .await
                     .expect("admin_list_jobs page");
                 (page.jobs, page.pagination_key)
@@ -409,7 +409,7 @@ async fn batch_lists_hold_exactly_the_batch(ctx: Arc<Ctx>) {
             from_json(json!({"batch_id": batch, "limit": 2, "pagination_key": key}));
         async move {
             let page = admin
-                .admin_list_batch(&request)
+                .list_jobs_in_batch(&request)
                 .await
                 .expect("admin_list_batch page");
             (page.jobs, page.pagination_key)
@@ -447,7 +447,7 @@ async fn admin_batch_list_with_username_filter_is_an_upstream_500(ctx: Arc<Ctx>)
         .admin
         .job_api()
         .admin()
-        .admin_list_batch(&request)
+        .list_jobs_in_batch(&request)
         .await
         .expect_err("upstream raises AttributeError");
     assert_eq!(error.status(), Some(500), "{error}");
@@ -473,7 +473,7 @@ async fn unknown_session_id_is_a_typed_not_found(ctx: Arc<Ctx>) {
         .admin
         .job_api()
         .admin()
-        .admin_get_job(&id)
+        .get_job(&id)
         .await
         .expect_err("no such job");
     assert!(error.is_not_found(), "{error}");
@@ -548,11 +548,11 @@ async fn admin_routes_refuse_an_ordinary_user_with_401(ctx: Arc<Ctx>) {
     let session = unique("session");
     let refusals = [
         ("launch_job", admin.launch_job(&launch).await.err()),
-        ("admin_get_job", admin.admin_get_job(&session).await.err()),
-        ("admin_list_jobs", admin.admin_list_jobs(&list).await.err()),
+        ("admin_get_job", admin.get_job(&session).await.err()),
+        ("admin_list_jobs", admin.list_jobs(&list).await.err()),
         (
             "admin_list_batch",
-            admin.admin_list_batch(&batch).await.err(),
+            admin.list_jobs_in_batch(&batch).await.err(),
         ),
         ("check_admin_access", jobs.check_admin_access().await.err()),
         ("check_read_access", jobs.check_read_access().await.err()),
@@ -656,7 +656,7 @@ async fn registry_create_spins_off_a_listable_job(ctx: Arc<Ctx>) {
         .admin
         .job_api()
         .admin()
-        .admin_get_job(&session)
+        .get_job(&session)
         .await
         .expect("admin fetch")
         .job;
@@ -684,7 +684,7 @@ async fn registry_create_spins_off_a_listable_job(ctx: Arc<Ctx>) {
             from_json(json!({"limit": 10, "pagination_key": key, "username_filter": username}));
         async move {
             let page = admin
-                .admin_list_jobs(&request)
+                .list_jobs(&request)
                 .await
                 .expect("admin_list_jobs page");
             (page.jobs, page.pagination_key)

@@ -53,7 +53,7 @@ pub async fn make_fixtures(ctx: &Ctx) -> Fixtures {
     let linked = ctx
         .admin
         .auth()
-        .user_link_user_lookup(None)
+        .get_link_lookup_username(None)
         .await
         .expect("look up the admin user's link");
     let person = match linked.person_id {
@@ -69,7 +69,7 @@ pub async fn make_fixtures(ctx: &Ctx) -> Fixtures {
                 from_json(json!({"person_id": person}));
             ctx.admin
                 .auth()
-                .user_link_user_assign(&request)
+                .post_link_assign(&request)
                 .await
                 .expect("link the admin user to the fixture person");
             person
@@ -301,7 +301,7 @@ async fn lists_page_through_everything_created(ctx: Arc<Ctx>) {
         }
         let page = registry
             .general()
-            .list(&from_json(request))
+            .list_general_registry_items(&from_json(request))
             .await
             .expect("general list page");
         for item in page.items.unwrap_or_default() {
@@ -550,7 +550,12 @@ async fn versioned<S: Creatable + Versionable>(ctx: &Ctx, info: &S::DomainInfo) 
 /// An id of an existing `subtype` item from the general list, if any.
 async fn any_item_of(client: &ProvenaClient, subtype: &str) -> Option<String> {
     let request = from_json(json!({"page_size": 1, "filter_by": {"item_subtype": subtype}}));
-    let page = client.registry().general().list(&request).await.ok()?;
+    let page = client
+        .registry()
+        .general()
+        .list_general_registry_items(&request)
+        .await
+        .ok()?;
     page.items?
         .first()
         .and_then(|item| item["id"].as_str().map(String::from))
@@ -642,7 +647,7 @@ async fn unknown_id_is_a_typed_not_found(ctx: Arc<Ctx>) {
         .admin
         .registry()
         .general()
-        .fetch("10378.1/does-not-exist")
+        .general_fetch_item("10378.1/does-not-exist")
         .await
         .expect_err("no such item");
     assert!(error.is_not_found(), "{error}");
@@ -658,11 +663,15 @@ async fn general_and_admin_routes(ctx: Arc<Ctx>) {
         .await
         .expect("config file");
     assert!(!config.as_bytes().is_empty(), "a non-empty config file");
-    let version = registry.general().version().await.expect("version");
+    let version = registry
+        .general()
+        .get_current_provena_version()
+        .await
+        .expect("version");
     let _ = version;
     let fetched = registry
         .general()
-        .fetch(&fixtures.organisation)
+        .general_fetch_item(&fixtures.organisation)
         .await
         .expect("general fetch");
     assert_eq!(
@@ -690,7 +699,7 @@ async fn general_and_admin_routes(ctx: Arc<Ctx>) {
     );
 
     let admin = registry.admin();
-    let export = admin.registry_admin_export().await.expect("export");
+    let export = admin.export_items().await.expect("export");
     let items = export.items.unwrap_or_default();
     let exported: BTreeSet<String> = items
         .iter()
@@ -704,7 +713,7 @@ async fn general_and_admin_routes(ctx: Arc<Ctx>) {
         "import_mode": "ADD_ONLY", "items": to_json(&items), "trial_mode": true,
         "parse_items": true, "allow_entry_deletion": false
     }));
-    let imported = admin.registry_admin_import(&import).await;
+    let imported = admin.import_items(&import).await;
     answered("import (trial)", &imported);
     let restore: rt::RegistryRestoreRequest = from_json(json!({
         "import_mode": "ADD_ONLY", "table_names": {"resource_table_name": "no-such-table",
@@ -713,7 +722,7 @@ async fn general_and_admin_routes(ctx: Arc<Ctx>) {
     }));
     answered(
         "restore (trial)",
-        &admin.registry_admin_restore(&restore).await,
+        &admin.restore_items_from_dynamo_table(&restore).await,
     );
     let prov: rt::ProvGraphRestoreRequest =
         from_json(json!({"items": [], "trial_mode": true, "abort_if_failures": true}));
@@ -734,7 +743,7 @@ async fn admin_routes_refuse_an_ordinary_user_with_401(ctx: Arc<Ctx>) {
     assert_eq!(user.username, ctx.env.user_username);
     let error = registry
         .admin()
-        .registry_admin_export()
+        .export_items()
         .await
         .expect_err("not an admin");
     assert_eq!(error.status(), Some(401), "{error}");

@@ -22,6 +22,8 @@ include!("src/services.rs");
 include!("src/outcomes.rs");
 include!("src/models/secret_fields.rs");
 
+#[path = "build/mocks.rs"]
+mod mocks;
 #[path = "build/models.rs"]
 mod models;
 
@@ -53,6 +55,8 @@ fn run() -> Result<(), String> {
     println!("cargo::rerun-if-changed=src/outcomes.rs");
     println!("cargo::rerun-if-changed=src/models/secret_fields.rs");
     println!("cargo::rerun-if-changed=build");
+    // The mocks take the facade's method names (build/mocks.rs).
+    println!("cargo::rerun-if-changed=src/clients");
 
     let mut loaded = Vec::new();
     for service in SERVICES {
@@ -76,9 +80,21 @@ fn run() -> Result<(), String> {
         })
         .collect();
     let shared = models::generate(&docs, &out_dir)?;
+    let mut service_mocks = Vec::new();
     for mut service in loaded {
         shared.drop_unused(&mut service.document);
-        generate(&service, &shared, &out_dir)?;
+        service_mocks.extend(generate(&service, &shared, &out_dir, &manifest_dir)?);
+    }
+    if env::var_os("CARGO_FEATURE_MOCK").is_some() {
+        let (files, common) = mocks::split(service_mocks)?;
+        for (module, file) in files {
+            write(
+                &out_dir,
+                &format!("{module}_mock.rs"),
+                &prettyplease::unparse(&file),
+            )?;
+        }
+        write(&out_dir, "common_mock.rs", &prettyplease::unparse(&common))?;
     }
     Ok(())
 }
@@ -119,7 +135,12 @@ struct OperationRow {
     response_media: String,
 }
 
-fn generate(loaded: &Loaded, shared: &models::Models, out_dir: &Path) -> Result<(), String> {
+fn generate(
+    loaded: &Loaded,
+    shared: &models::Models,
+    out_dir: &Path,
+    manifest_dir: &Path,
+) -> Result<Option<mocks::ServiceMocks>, String> {
     let (service, spec_path, rows) = (&loaded.service, loaded.path.as_path(), &loaded.rows);
     let spec: openapiv3::OpenAPI = serde_json::from_value(loaded.document.clone())
         .map_err(|e| format!("{}: not an OpenAPI 3.0 document: {e}", spec_path.display()))?;
@@ -146,6 +167,7 @@ fn generate(loaded: &Loaded, shared: &models::Models, out_dir: &Path) -> Result<
 
     let module = service.module;
     write(out_dir, &format!("{module}.rs"), &code)?;
+    let mut mocks_out = None;
     if env::var_os("CARGO_FEATURE_MOCK").is_some() {
         // A fresh generator: the mock generator registers the types again.
         let mocks = progenitor_impl::Generator::new(&settings)
@@ -158,18 +180,18 @@ fn generate(loaded: &Loaded, shared: &models::Models, out_dir: &Path) -> Result<
             })?;
         let mocks: syn::File = syn::parse2(mocks)
             .map_err(|e| format!("{}: generated mocks do not parse: {e}", spec_path.display()))?;
-        write(
-            out_dir,
-            &format!("{module}_mock.rs"),
-            &prettyplease::unparse(&mocks),
-        )?;
+        mocks_out = Some(mocks::ServiceMocks {
+            module: module.to_owned(),
+            file: mocks,
+            names: mocks::Names::read(manifest_dir, module)?,
+        });
     }
     write(
         out_dir,
         &format!("{module}_operations.rs"),
         &operations_table(rows, &methods),
     )?;
-    Ok(())
+    Ok(mocks_out)
 }
 
 fn tokens(source: &str) -> Result<proc_macro2::TokenStream, String> {

@@ -79,19 +79,18 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
 /// The mock deployment: canned answers for the calls above.
 fn demo_deployment(server: &MockServer) {
-    use provena_client::mock::{registry::MockServerExt as _, search::MockServerExt as _};
+    use provena_client::mock::*;
 
     // `GET /` is shared by every service, so one mock answers all seven.
-    server.mock(|when, then| {
-        when.method("GET").path("/");
-        then.status(200)
-            .json_body(json!({"message": "Health check successful."}));
+    let healthy = [("message".to_owned(), "Health check successful.".to_owned())].into();
+    server.get_health_check(|_, then| {
+        then.ok(&healthy);
     });
     let results = typed(json!({
         "status": {"success": true, "details": "2 results"},
         "results": [{"id": "10378.1/1000010", "score": 0.93}, {"id": "10378.1/1000023", "score": 0.71}]
     }));
-    server.search_entity_registry(|when, then| {
+    server.search_registry(|when, then| {
         when.query("soil moisture");
         then.ok(&results);
     });
@@ -105,7 +104,7 @@ fn demo_deployment(server: &MockServer) {
         },
         "roles": ["metadata-read"], "locked": false, "item_is_seed": false
     }));
-    server.fetch_agent_organisation(|when, then| {
+    server.fetch_item_organisation(|when, then| {
         when.id("10378.1/1000001");
         then.ok(&organisation);
     });
@@ -114,8 +113,7 @@ fn demo_deployment(server: &MockServer) {
         "items": [], "total_item_count": 0, "complete_item_count": 0, "seed_item_count": 0,
         "unparsable_item_count": 0, "not_authorised_count": 0
     }));
-    // Both the data store and the registry have a `list` operation.
-    provena_client::mock::datastore::MockServerExt::list(server, |_, then| {
+    server.list_datasets(|_, then| {
         then.ok(&datasets);
     });
 }

@@ -4,13 +4,28 @@
 //! [`MockProvena`] starts one [`httpmock`] server on loopback that stands in
 //! for all seven services and hands out a [`Config`] and a
 //! [`ProvenaClient`] pointing at it. Each service module (`mock::job`,
-//! `mock::registry`, ...) adds typed mock methods to `httpmock::MockServer`,
-//! one per operation, through its `MockServerExt` trait: requests are matched
-//! on typed arguments and answered with typed responses.
+//! `mock::registry`, ...) adds typed mock methods to `httpmock::MockServer`
+//! through its own trait ([`JobMocks`], [`RegistryMocks`], ...), one per
+//! operation: requests are matched on typed arguments and answered with
+//! typed responses. The routes every service serves (health check, config
+//! file, access checks) are in [`CommonMocks`].
+//!
+//! A mock has the name of the facade method it stands in for:
+//!
+//! | facade call | mock |
+//! |---|---|
+//! | `job_api().fetch_job(id)` | `fetch_job` |
+//! | `job_api().admin().list_jobs(r)` | `admin_list_jobs` (a sub-client's accessor comes first, unless the name has it) |
+//! | `registry().general().general_fetch_item(id)` | `general_fetch_item` |
+//! | `registry().fetch_item::<Organisation>(id, None)` | `fetch_item_organisation` (generic method, then the subtype) |
+//! | `auth().check_general_access()` | `auth_check_general_access` (auth serves it on another path than the rest) |
+//! | `registry().get_health_check()` | `get_health_check`, in [`CommonMocks`] |
+//!
+//! No two traits share a method name (the build checks it), so they can all
+//! be imported at once: `use provena_client::mock::*;`.
 //!
 //! ```
-//! use provena_client::mock::MockProvena;
-//! use provena_client::mock::id_service::MockServerExt;
+//! use provena_client::mock::*;
 //! use provena_client::models::Handle;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -31,10 +46,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! All services share the one server, so the routes every service serves
-//! (`GET /`, `GET /admin/config`, the `check-access` routes) are answered by
-//! the same mock whichever service is called; every other route is unique to
-//! its service.
+//! All services share the one server, so a [`CommonMocks`] mock answers
+//! whichever service is called; every other route is unique to its service.
 
 use httpmock::MockServer;
 
@@ -67,6 +80,28 @@ mock_service!("search", search);
 mock_service!("prov", prov);
 mock_service!("job", job);
 mock_service!("id-service", id_service);
+
+/// Typed mocks of the routes every service serves.
+#[allow(missing_docs, clippy::all, unused_imports, rustdoc::all)]
+pub mod common {
+    include!(concat!(env!("OUT_DIR"), "/common_mock.rs"));
+}
+
+#[cfg(feature = "auth")]
+pub use auth::AuthMocks;
+pub use common::CommonMocks;
+#[cfg(feature = "datastore")]
+pub use datastore::DatastoreMocks;
+#[cfg(feature = "id-service")]
+pub use id_service::IdServiceMocks;
+#[cfg(feature = "job")]
+pub use job::JobMocks;
+#[cfg(feature = "prov")]
+pub use prov::ProvMocks;
+#[cfg(feature = "registry")]
+pub use registry::RegistryMocks;
+#[cfg(feature = "search")]
+pub use search::SearchMocks;
 
 /// One loopback mock server standing in for a whole deployment.
 pub struct MockProvena {

@@ -55,6 +55,7 @@ pub mod raw;
 pub mod retry;
 /// The table of Provena services and where a deployment serves them.
 pub mod services;
+mod success_flags;
 pub mod transport;
 mod upload;
 

@@ -32,6 +32,7 @@ use crate::config::Config;
 use crate::error::{Error, OperationName, StackFailure};
 use crate::raw::Operation;
 use crate::retry::{self, RetryClass, RetryPolicy};
+use crate::success_flags::failure_reported;
 
 tokio::task_local! {
     /// The typed error of the operation in progress, if the transport found one.
@@ -407,7 +408,14 @@ fn set_bearer(request: &mut reqwest::Request, token: &AccessToken) -> Result<(),
     Ok(())
 }
 
-type Parts = (reqwest::StatusCode, reqwest::header::HeaderMap);
+/// What a response keeps while its body is read: status, headers (moved,
+/// not copied) and URL.
+struct Parts {
+    status: reqwest::StatusCode,
+    version: reqwest::Version,
+    headers: reqwest::header::HeaderMap,
+    url: url::Url,
+}
 
 /// Reads a body of at most `limit` bytes. An oversized body is not read
 /// further; an empty response stands in for it.
@@ -415,50 +423,59 @@ async fn read_limited(
     mut response: reqwest::Response,
     limit: u64,
 ) -> reqwest::Result<Result<(Parts, Bytes), reqwest::Response>> {
-    let parts = (response.status(), response.headers().clone());
+    let parts = Parts {
+        status: response.status(),
+        version: response.version(),
+        headers: std::mem::take(response.headers_mut()),
+        url: response.url().clone(),
+    };
     let too_large = |parts: Parts| Ok(Err(rebuild(parts, Bytes::new())));
-    if response
-        .content_length()
-        .is_some_and(|length| length > limit)
-    {
+    let length = response.content_length();
+    if length.is_some_and(|length| length > limit) {
         return too_large(parts);
     }
-    let mut body = bytes::BytesMut::new();
+    // A body that arrives in one chunk is kept as it is; more chunks are
+    // joined once, into a buffer sized from `Content-Length` when known.
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<bytes::BytesMut> = None;
+    let mut read: u64 = 0;
     while let Some(chunk) = response.chunk().await? {
-        if (body.len() + chunk.len()) as u64 > limit {
+        read += chunk.len() as u64;
+        if read > limit {
             return too_large(parts);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Ok((parts, body.freeze())))
-}
-
-fn rebuild((status, headers): Parts, body: Bytes) -> reqwest::Response {
-    let mut response = http::Response::new(reqwest::Body::from(body));
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
-    reqwest::Response::from(response)
-}
-
-/// `Some(details)` when one of the operation's failure flags (JSON pointers
-/// such as `/status/success`) is `false` in the body: the `details` beside
-/// that flag, or an empty string.
-fn failure_reported(flags: &[&str], body: &[u8]) -> Option<String> {
-    if flags.is_empty() {
-        return None;
-    }
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    flags.iter().find_map(|flag| {
-        if value.pointer(flag)?.as_bool()? {
-            return None;
+        match (&mut joined, first.take()) {
+            (Some(buffer), _) => buffer.extend_from_slice(&chunk),
+            (None, None) => first = Some(chunk),
+            (None, Some(earlier)) => {
+                let capacity = length.map_or(read, |length| length.max(read));
+                let mut buffer = bytes::BytesMut::with_capacity(capacity as usize);
+                buffer.extend_from_slice(&earlier);
+                buffer.extend_from_slice(&chunk);
+                joined = Some(buffer);
+            }
         }
-        let parent = flag.rsplit_once('/').map_or("", |(parent, _)| parent);
-        let details = value
-            .pointer(&format!("{parent}/details"))
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default();
-        Some(details.to_string())
-    })
+    }
+    let body = match joined {
+        Some(buffer) => buffer.freeze(),
+        None => first.unwrap_or_default(),
+    };
+    Ok(Ok((parts, body)))
+}
+
+fn rebuild(parts: Parts, body: Bytes) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt as _;
+    // The builder is the only way to hand the URL over (reqwest would parse
+    // a placeholder otherwise); with no conversions to fail it cannot fail.
+    let body = reqwest::Body::from(body);
+    let mut response = match http::Response::builder().url(parts.url).body(()) {
+        Ok(response) => response.map(|()| body),
+        Err(_) => http::Response::new(body),
+    };
+    *response.status_mut() = parts.status;
+    *response.version_mut() = parts.version;
+    *response.headers_mut() = parts.headers;
+    reqwest::Response::from(response)
 }
 
 fn stash(error: Error) {
@@ -634,6 +651,38 @@ mod tests {
         assert_eq!(read(streamed(&[40, 61]), 100).await, None);
         assert_eq!(read(streamed(&[101]), 100).await, None);
         assert_eq!(read(streamed(&[30, 30, 30, 11]), 100).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_body_read_in_several_chunks_is_rebuilt_whole_with_its_status_headers_and_url() {
+        let pieces: Vec<reqwest::Result<Bytes>> = ["{\"a\":", " [1, 2", "]}"]
+            .into_iter()
+            .map(|piece| Ok(Bytes::from(piece)))
+            .collect();
+        let mut response = http::Response::new(reqwest::Body::wrap_stream(stream::iter(pieces)));
+        *response.status_mut() = reqwest::StatusCode::ACCEPTED;
+        response
+            .headers_mut()
+            .insert("x-trace", HeaderValue::from_static("t-1"));
+        let mut response = reqwest::Response::from(response);
+        let url = response.url().clone();
+        response
+            .headers_mut()
+            .insert("x-more", HeaderValue::from_static("m"));
+
+        let Ok((parts, body)) = read_limited(response, 100).await.expect("readable") else {
+            panic!("within the limit");
+        };
+        let rebuilt = rebuild(parts, body);
+
+        assert_eq!(rebuilt.status(), reqwest::StatusCode::ACCEPTED);
+        assert_eq!(rebuilt.headers()["x-trace"], "t-1");
+        assert_eq!(rebuilt.headers()["x-more"], "m");
+        assert_eq!(rebuilt.url(), &url);
+        assert_eq!(
+            &rebuilt.bytes().await.expect("body")[..],
+            b"{\"a\": [1, 2]}"
+        );
     }
 
     #[tokio::test]

@@ -1,0 +1,277 @@
+//! Reads the `success` flags of a JSON body without building the body.
+//!
+//! Most Provena answers carry `status.success`; a `false` there is a failure
+//! even under HTTP 200. Checking it used to parse every body into a
+//! `serde_json::Value`, which for a list of thousands of items costs several
+//! times the body in memory and about as much time as decoding it. This
+//! probe walks the body once with serde, descends only into the keys on the
+//! way to a flag, and skips everything else without allocating.
+
+use std::fmt;
+
+use serde::Deserialize as _;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+/// `Some(details)` when one of `flags` (JSON pointers such as
+/// `/status/success`) is `false` in `body`: the string `details` beside that
+/// flag, or an empty string. `None` when every flag is `true`, missing or
+/// not a boolean, and when the body is not JSON.
+pub(crate) fn failure_reported(flags: &[&str], body: &[u8]) -> Option<String> {
+    if flags.is_empty() {
+        return None;
+    }
+    // Every flag and its `details` sibling, in one tree of object keys.
+    let mut wanted = Vec::with_capacity(flags.len() * 2);
+    for flag in flags {
+        let (parent, _) = flag.rsplit_once('/').unwrap_or(("", ""));
+        wanted.push(pointer_tokens(flag));
+        wanted.push(pointer_tokens(&format!("{parent}/details")));
+    }
+    let mut root = Node::default();
+    for (slot, tokens) in wanted.iter().enumerate() {
+        root.insert(tokens, slot);
+    }
+
+    let mut found: Vec<Option<Value>> = vec![None; wanted.len()];
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    Probe {
+        node: &root,
+        found: &mut found,
+    }
+    .deserialize(&mut reader)
+    .ok()?;
+    reader.end().ok()?;
+
+    (0..flags.len()).find_map(|i| {
+        if found[2 * i].as_ref()?.as_bool()? {
+            return None;
+        }
+        let details = found[2 * i + 1]
+            .as_ref()
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Some(details.to_owned())
+    })
+}
+
+/// The reference tokens of a JSON pointer (RFC 6901: `~1` is `/`, `~0` is `~`).
+fn pointer_tokens(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|token| token.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// Keys to descend into; `slots` are the pointers that end here.
+#[derive(Default)]
+struct Node {
+    children: Vec<(String, Node)>,
+    slots: Vec<usize>,
+}
+
+impl Node {
+    fn insert(&mut self, tokens: &[String], slot: usize) {
+        let Some((first, rest)) = tokens.split_first() else {
+            self.slots.push(slot);
+            return;
+        };
+        let index = match self.children.iter().position(|(key, _)| key == first) {
+            Some(index) => index,
+            None => {
+                self.children.push((first.clone(), Node::default()));
+                self.children.len() - 1
+            }
+        };
+        self.children[index].1.insert(rest, slot);
+    }
+}
+
+/// Reads one value at `node`: kept whole if a pointer ends here, searched
+/// by key if one goes deeper, skipped otherwise.
+struct Probe<'a> {
+    node: &'a Node,
+    found: &'a mut Vec<Option<Value>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Probe<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        if !self.node.slots.is_empty() {
+            // A flag or its details: small values, kept whole.
+            let value = Value::deserialize(deserializer)?;
+            for &slot in &self.node.slots {
+                self.found[slot] = Some(value.clone());
+            }
+            return Ok(());
+        }
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// Ignores any scalar: a pointer that meets one simply finds nothing.
+macro_rules! skip_scalars {
+    ($($method:ident($ty:ty)),*) => {$(
+        fn $method<E: de::Error>(self, _: $ty) -> Result<(), E> {
+            Ok(())
+        }
+    )*};
+}
+
+impl<'de> Visitor<'de> for Probe<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    skip_scalars!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_str(&str)
+    );
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Probe { node, found } = self;
+        while let Some(child) = map.next_key_seed(Key(node))? {
+            match child {
+                Some(child) => map.next_value_seed(Probe {
+                    node: child,
+                    found: &mut *found,
+                })?,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads an object key and finds the child it leads to, without keeping it.
+struct Key<'a>(&'a Node);
+
+impl<'de, 'a> DeserializeSeed<'de> for Key<'a> {
+    type Value = Option<&'a Node>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, 'a> Visitor<'de> for Key<'a> {
+    type Value = Option<&'a Node>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self
+            .0
+            .children
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, child)| child))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failure_reported;
+
+    /// The straightforward reading this probe replaces: the whole body as a
+    /// `Value`, then each pointer. The probe must agree with it everywhere.
+    fn by_value(flags: &[&str], body: &[u8]) -> Option<String> {
+        if flags.is_empty() {
+            return None;
+        }
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        flags.iter().find_map(|flag| {
+            if value.pointer(flag)?.as_bool()? {
+                return None;
+            }
+            let parent = flag.rsplit_once('/').map_or("", |(parent, _)| parent);
+            let details = value
+                .pointer(&format!("{parent}/details"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            Some(details.to_string())
+        })
+    }
+
+    const FLAGS: &[&[&str]] = &[
+        &[],
+        &["/status/success"],
+        &["/success"],
+        &["/status/success", "/state_change/success"],
+        &["/email_alert/success", "/status/success"],
+        &["/a~1b/success"],
+    ];
+
+    const BODIES: &[&str] = &[
+        r#"{"status": {"success": false, "details": "no such run"}}"#,
+        r#"{"status": {"success": true, "details": "fine"}, "items": [1, {"status": {"success": false}}]}"#,
+        r#"{"items": [{"a": 1}, {"b": [true, null, 2.5, "x"]}], "status": {"details": "after", "success": false}}"#,
+        r#"{"state_change": {"success": false, "details": "locked"}, "status": {"success": true}}"#,
+        r#"{"success": false}"#,
+        r#"{"success": "no"}"#,
+        r#"{"status": "done"}"#,
+        r#"{"status": {"success": false, "details": 7}}"#,
+        r#"{"status": {"success": true}, "status": {"success": false, "details": "last wins"}}"#,
+        r#"{"a/b": {"success": false, "details": "escaped key"}}"#,
+        r#"{"st\u0061tus": {"success": false, "details": "escaped in the body"}}"#,
+        r#"[{"status": {"success": false}}]"#,
+        r#"{"status": {"success": false, "details": "trailing"}} x"#,
+        r#"{"status": {"success": false, "details": "cut"#,
+        "not json",
+        "",
+        "null",
+        r#"{"status": {"success": null, "details": "null flag"}}"#,
+    ];
+
+    #[test]
+    fn the_probe_agrees_with_a_full_parse_on_every_flag_and_body() {
+        for flags in FLAGS {
+            for body in BODIES {
+                assert_eq!(
+                    failure_reported(flags, body.as_bytes()),
+                    by_value(flags, body.as_bytes()),
+                    "flags {flags:?}, body {body}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_false_flag_deep_in_a_large_body_is_found() {
+        let items: Vec<_> = (0..5_000)
+            .map(|i| serde_json::json!({"id": i, "status": {"success": false}}))
+            .collect();
+        let body = serde_json::to_vec(&serde_json::json!({
+            "items": items,
+            "status": {"success": false, "details": "page refused"}
+        }))
+        .unwrap();
+        assert_eq!(
+            failure_reported(&["/status/success"], &body),
+            Some("page refused".to_owned())
+        );
+    }
+}

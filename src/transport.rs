@@ -66,6 +66,37 @@ struct Shared {
     auth: Arc<dyn AuthManager>,
     retry: RetryPolicy,
     max_body_bytes: u64,
+    bearer: BearerCache,
+}
+
+/// The `Authorization` value of the current token, built once per token
+/// rather than formatted and validated on every request.
+#[derive(Default)]
+struct BearerCache(std::sync::Mutex<Option<HeaderValue>>);
+
+impl std::fmt::Debug for BearerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BearerCache(..)")
+    }
+}
+
+impl BearerCache {
+    fn header(&self, token: &AccessToken) -> Result<HeaderValue, String> {
+        // A poisoned lock only means another thread panicked mid-insert of a
+        // whole value: the cache is still a valid (or empty) entry.
+        let mut cached = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(value) = cached.as_ref()
+            && value.as_bytes().strip_prefix(b"Bearer ") == Some(token.expose().as_bytes())
+        {
+            return Ok(value.clone());
+        }
+        let value = bearer_header(token)?;
+        *cached = Some(value.clone());
+        Ok(value)
+    }
 }
 
 /// The inner value of every generated client: shared state plus which service
@@ -108,6 +139,7 @@ impl Transport {
                 auth,
                 retry,
                 max_body_bytes,
+                bearer: BearerCache::default(),
             }),
             service,
             operations,
@@ -177,7 +209,7 @@ impl Transport {
         info: &progenitor_client::OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         match self.shared.auth.access_token().await {
-            Ok(token) => set_bearer(request, &token).map_err(|message| {
+            Ok(token) => self.set_bearer(request, &token).map_err(|message| {
                 stash(Error::InvalidInput {
                     operation: self.operation_name(info.operation_id),
                     message: message.clone(),
@@ -282,7 +314,7 @@ impl Transport {
                             }
                         };
                         if let Some(mut again) = spare
-                            && set_bearer(&mut again, &token).is_ok()
+                            && self.set_bearer(&mut again, &token).is_ok()
                         {
                             tracing::debug!("401: retrying once with a fresh token");
                             pending = again;
@@ -400,12 +432,23 @@ impl From<reqwest::Result<reqwest::Response>> for Outcome {
     }
 }
 
-fn set_bearer(request: &mut reqwest::Request, token: &AccessToken) -> Result<(), String> {
+fn bearer_header(token: &AccessToken) -> Result<HeaderValue, String> {
     let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
         .map_err(|_| "the access token contains characters not allowed in a header".to_string())?;
     value.set_sensitive(true);
-    request.headers_mut().insert(AUTHORIZATION, value);
-    Ok(())
+    Ok(value)
+}
+
+impl Transport {
+    fn set_bearer(
+        &self,
+        request: &mut reqwest::Request,
+        token: &AccessToken,
+    ) -> Result<(), String> {
+        let value = self.shared.bearer.header(token)?;
+        request.headers_mut().insert(AUTHORIZATION, value);
+        Ok(())
+    }
 }
 
 /// What a response keeps while its body is read: status, headers (moved,
@@ -615,7 +658,9 @@ mod tests {
     fn the_bearer_header_is_sensitive_and_hidden_from_debug_output() {
         let mut request = request();
 
-        set_bearer(&mut request, &AccessToken::new(SECRET)).expect("a valid token");
+        transport(10)
+            .set_bearer(&mut request, &AccessToken::new(SECRET))
+            .expect("a valid token");
 
         let value = &request.headers()[AUTHORIZATION];
         assert_eq!(value, format!("Bearer {SECRET}").as_str());
@@ -626,10 +671,32 @@ mod tests {
     }
 
     #[test]
+    fn the_bearer_header_follows_a_changed_token_and_is_reused_for_the_same_one() {
+        let transport = transport(10);
+        let header = |token: &str| {
+            let mut request = request();
+            transport
+                .set_bearer(&mut request, &AccessToken::new(token))
+                .expect("a valid token");
+            request.headers()[AUTHORIZATION].clone()
+        };
+
+        assert_eq!(header("first"), "Bearer first");
+        assert_eq!(header("first"), "Bearer first");
+        assert_eq!(header("second"), "Bearer second");
+        assert_eq!(header("first"), "Bearer first");
+        assert!(header("second").is_sensitive());
+        let debug = format!("{:?}", transport.shared);
+        assert!(!debug.contains("second"), "{debug}");
+    }
+
+    #[test]
     fn a_token_that_cannot_be_a_header_value_is_refused() {
         let mut request = request();
 
-        let error = set_bearer(&mut request, &AccessToken::new("line\nbreak")).unwrap_err();
+        let error = transport(10)
+            .set_bearer(&mut request, &AccessToken::new("line\nbreak"))
+            .unwrap_err();
 
         assert_eq!(
             error,

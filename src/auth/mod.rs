@@ -73,6 +73,13 @@ impl AccessToken {
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
     }
+
+    /// When the token expires, read from its `exp` claim (not verified: the
+    /// services check signatures). `None` for a token that is not a JWT or
+    /// has no usable `exp`.
+    pub fn expires_at(&self) -> Option<std::time::SystemTime> {
+        jwt::expiry(self.expose())
+    }
 }
 
 impl fmt::Debug for AccessToken {

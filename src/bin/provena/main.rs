@@ -1,0 +1,126 @@
+//! `provena`: the Provena command-line tool (feature `cli`).
+//!
+//! Commands hold no HTTP logic: each drives one facade call of
+//! `provena_client` and hands the answer to [`output::Out`], which prints it
+//! as text or as JSON (`--output json`). Configuration comes from flags, then
+//! environment variables, then a config file ([`context`]).
+//!
+//! Exit codes (also in `provena --help`): 0 success, 1 failure, 2 usage,
+//! 3 login needed, 4 a watched job finished unsuccessfully.
+
+mod cmd_auth;
+mod cmd_items;
+mod cmd_model_run;
+mod context;
+mod error;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::context::{Context, GlobalArgs};
+use crate::error::CliError;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  failure (the service refused, a network error, bad input)
+  2  usage error (unknown command or flag, bad value, unreadable config file)
+  3  login needed (run `provena login`, or set PROVENA_OFFLINE_TOKEN)
+  4  a watched job finished unsuccessfully";
+
+/// Provena from the terminal: log in, find and fetch registry items, register
+/// model runs.
+#[derive(Debug, Parser)]
+#[command(name = "provena", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Log in with the device flow: prints a URL and a code to confirm there.
+    Login(cmd_auth::Login),
+    /// Forget the cached login.
+    Logout,
+    /// Who the current login is: user, roles, groups, linked person, expiry.
+    Whoami,
+    /// Search the registry.
+    Search(cmd_items::Search),
+    /// Fetch any registry item by id, whatever its subtype.
+    Get(cmd_items::Get),
+    /// Model runs: CSV templates and registration.
+    #[command(name = "model-run", subcommand)]
+    ModelRun(cmd_model_run::ModelRun),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // `--help` and `--version` are "errors" printed to stdout.
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(CliError::USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let verbose = cli.global.verbose;
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("provena: cannot start the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            error.print(verbose);
+            ExitCode::from(error.code())
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Completions { shell } = cli.command {
+        let mut command = Cli::command();
+        clap_complete::generate(shell, &mut command, "provena", &mut std::io::stdout());
+        return Ok(());
+    }
+    let context = Context::new(cli.global)?;
+    match cli.command {
+        Command::Login(args) => cmd_auth::login(&context, args).await,
+        Command::Logout => cmd_auth::logout(&context).await,
+        Command::Whoami => cmd_auth::whoami(&context).await,
+        Command::Search(args) => cmd_items::search(&context, args).await,
+        Command::Get(args) => cmd_items::get(&context, args).await,
+        Command::ModelRun(command) => cmd_model_run::run(&context, command).await,
+        Command::Completions { .. } => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // clap's own checks: unique flags, valid defaults, ... for every subcommand.
+        super::Cli::command().debug_assert();
+    }
+}

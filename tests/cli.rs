@@ -1,0 +1,347 @@
+//! The `provena` binary (feature `cli`) against loopback servers: exit
+//! codes, output formats, configuration and files.
+//!
+//! Commands whose services run here are also tested against the real
+//! servers (tests/real/cli.rs); these cover what needs a scripted answer.
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use httpmock::MockServer;
+use provena_client::mock::*;
+
+const TOKEN: &str = "cli-test-token";
+
+/// `provena` with every service at `server`, a static token and no config
+/// file or cached login from the machine running the tests.
+fn provena(server: &MockServer, home: &Path) -> Command {
+    let mut command = Command::cargo_bin("provena").expect("the cli feature builds the binary");
+    command
+        .env_clear()
+        .env("PROVENA_ACCESS_TOKEN", TOKEN)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .args(["--domain", "test.invalid", "--realm", "r"]);
+    for service in provena_client::services::SERVICES {
+        command
+            .arg("--endpoint")
+            .arg(format!("{}={}", service.name, server.base_url()));
+    }
+    command
+}
+
+fn home() -> tempdir::Dir {
+    tempdir::Dir::new()
+}
+
+/// A throwaway directory, removed on drop.
+mod tempdir {
+    pub struct Dir(std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "provena-cli-test-{}-{}",
+                std::process::id(),
+                fastrand::u64(..)
+            ));
+            std::fs::create_dir_all(&path).expect("temp dir");
+            Self(path)
+        }
+    }
+    impl std::ops::Deref for Dir {
+        type Target = std::path::Path;
+        fn deref(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn fetched_item() -> provena_client::models::UntypedFetchResponse {
+    serde_json::from_value(serde_json::json!({
+        "status": {"success": true, "details": "fetched"},
+        "item": {"id": "10378.1/7", "display_name": "Soil moisture 2024", "item_category": "ENTITY",
+                 "item_subtype": "DATASET", "owner_username": "ana", "record_type": "COMPLETE_ITEM"}
+    }))
+    .expect("a valid fetch response")
+}
+
+#[test]
+fn help_lists_the_exit_codes_and_succeeds() {
+    let server = MockServer::start();
+    let output = provena(&server, &home())
+        .arg("--help")
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("3  login needed"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn an_unknown_flag_is_a_usage_error_with_exit_code_2() {
+    let server = MockServer::start();
+    let output = provena(&server, &home())
+        .args(["get", "--frobnicate"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn get_prints_the_items_main_fields_as_text() {
+    let server = MockServer::start();
+    let item = fetched_item();
+    let fetch = server.general_fetch_item(|when, then| {
+        when.id("10378.1/7");
+        then.ok(&item);
+    });
+
+    let output = provena(&server, &home())
+        .args(["get", "10378.1/7"])
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("Soil moisture 2024"), "{text}");
+    assert!(text.contains("ENTITY / DATASET"), "{text}");
+    fetch.assert();
+}
+
+#[test]
+fn get_with_json_output_prints_the_whole_record_as_json() {
+    let server = MockServer::start();
+    let item = fetched_item();
+    server.general_fetch_item(|when, then| {
+        when.id("10378.1/7");
+        then.ok(&item);
+    });
+
+    let output = provena(&server, &home())
+        .args(["get", "10378.1/7", "--output", "json"])
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    assert_eq!(
+        printed,
+        serde_json::Value::Object(item.item.expect("an item"))
+    );
+}
+
+#[test]
+fn the_bearer_token_is_sent_and_never_printed() {
+    let server = MockServer::start();
+    let item = fetched_item();
+    let fetch = server.mock(|when, then| {
+        when.path("/registry/general/fetch")
+            .header("authorization", format!("Bearer {TOKEN}"));
+        then.status(200)
+            .json_body(serde_json::to_value(&item).expect("json"));
+    });
+
+    let output = provena(&server, &home())
+        .args(["get", "10378.1/7", "-v"])
+        .output()
+        .expect("runs");
+
+    fetch.assert();
+    assert!(!stdout(&output).contains(TOKEN) && !stderr(&output).contains(TOKEN));
+}
+
+#[test]
+fn a_service_error_is_one_line_with_exit_code_1() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.path("/registry/general/fetch");
+        then.status(500).body("database on fire");
+    });
+
+    let output = provena(&server, &home())
+        .args(["get", "10378.1/7"])
+        .output()
+        .expect("runs");
+
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("provena: "), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains(" { "),
+        "no panic or debug dump: {err}"
+    );
+}
+
+#[test]
+fn search_sends_the_subtype_and_limit_and_prints_ids_with_scores() {
+    let server = MockServer::start();
+    let results: provena_client::models::QueryResults = serde_json::from_value(serde_json::json!({
+        "status": {"success": true, "details": "2 results"},
+        "results": [{"id": "10378.1/1", "score": 0.9}, {"id": "10378.1/2", "score": 0.5}]
+    }))
+    .expect("valid results");
+    let search = server.mock(|when, then| {
+        when.query_param("query", "soil")
+            .query_param("subtype_filter", "MODEL_RUN")
+            .query_param("record_limit", "2");
+        then.status(200)
+            .json_body(serde_json::to_value(&results).expect("json"));
+    });
+
+    let output = provena(&server, &home())
+        .args(["search", "soil", "--subtype", "model-run", "--limit", "2"])
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    search.assert();
+    let text = stdout(&output);
+    assert!(
+        text.contains("10378.1/1") && text.contains("0.900"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unknown_subtype_is_a_usage_error_listing_the_known_ones() {
+    let server = MockServer::start();
+    let output = provena(&server, &home())
+        .args(["search", "soil", "--subtype", "datset"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("model-run"), "{}", stderr(&output));
+}
+
+#[test]
+fn without_any_login_the_exit_code_is_3_and_says_how_to_log_in() {
+    let server = MockServer::start();
+    let home = home();
+    let output = provena(&server, &home)
+        .env_remove("PROVENA_ACCESS_TOKEN")
+        .env("PROVENA_TOKEN_CACHE_DIR", home.join("tokens"))
+        .args([
+            "--client-id",
+            "cli",
+            "--keycloak-url",
+            &format!("{}/realms/r", server.base_url()),
+        ])
+        .args(["get", "10378.1/7"])
+        .output()
+        .expect("runs");
+
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("provena login"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn model_run_template_is_written_whole_to_the_output_file() {
+    let server = MockServer::start();
+    let csv = "display_name,description\n";
+    let template = server.mock(|when, then| {
+        when.query_param("workflow_template_id", "10378.1/9");
+        then.status(200)
+            .header("content-type", "text/csv")
+            .body(csv);
+    });
+    let home = home();
+    let target = home.join("template.csv");
+
+    let output = provena(&server, &home)
+        .args(["model-run", "template", "10378.1/9", "-o"])
+        .arg(&target)
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    template.assert();
+    assert_eq!(std::fs::read_to_string(&target).expect("written"), csv);
+    let leftovers: Vec<_> = std::fs::read_dir(&*home)
+        .expect("listable")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left behind");
+}
+
+#[test]
+fn model_run_register_from_json_registers_the_record() {
+    let server = MockServer::start();
+    let answer: provena_client::models::RegisterModelRunResponse = serde_json::from_value(
+        serde_json::json!({"status": {"success": true, "details": "started"}, "session_id": "s-42"}),
+    )
+    .expect("valid response");
+    let register = server.register_model_run(|_, then| {
+        then.ok(&answer);
+    });
+    let home = home();
+    let record = home.join("run.json");
+    std::fs::write(&record, include_str!("data/model-run-record.json")).expect("written");
+
+    let output = provena(&server, &home)
+        .args(["model-run", "register", "--output", "json"])
+        .arg(&record)
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    register.assert();
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(printed[0]["session_id"], "s-42");
+}
+
+#[test]
+fn a_record_file_that_is_not_a_record_fails_naming_the_file() {
+    let server = MockServer::start();
+    let home = home();
+    let record = home.join("broken.json");
+    std::fs::write(&record, "{\"display_name\": 3}").expect("written");
+
+    let output = provena(&server, &home)
+        .args(["model-run", "register"])
+        .arg(&record)
+        .output()
+        .expect("runs");
+
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("broken.json"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn completions_are_printed_for_bash() {
+    let server = MockServer::start();
+    let output = provena(&server, &home())
+        .args(["completions", "bash"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("provena"), "a completion script");
+}

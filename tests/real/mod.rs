@@ -15,6 +15,7 @@ macro_rules! workflows {
 }
 
 pub mod auth;
+pub mod cli;
 pub mod datastore;
 pub mod job;
 pub mod registry;

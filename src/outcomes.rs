@@ -15,7 +15,7 @@
 /// `false` there makes the call an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrdinaryFlag {
-    /// Service name, as in [`crate::SERVICES`].
+    /// Service name, as in [`crate::services::SERVICES`].
     pub service: &'static str,
     /// The operation's `operationId`; a trailing `*` stands for any rest
     /// (`validate_*`: every subtype's validate route).

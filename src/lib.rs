@@ -43,6 +43,10 @@ mod client;
 pub mod clients;
 pub mod config;
 pub mod error;
+pub mod ids;
+#[cfg(feature = "lineage")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lineage")))]
+pub mod lineage;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;

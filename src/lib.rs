@@ -56,6 +56,9 @@ pub mod models;
 pub mod outcomes;
 pub mod raw;
 pub mod retry;
+#[cfg(all(feature = "search", feature = "registry"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "search", feature = "registry"))))]
+pub mod search_and_fetch;
 /// The table of Provena services and where a deployment serves them.
 pub mod services;
 pub mod transport;

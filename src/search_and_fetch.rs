@@ -43,7 +43,7 @@ use futures_util::{StreamExt, stream};
 use crate::ProvenaClient;
 use crate::clients::registry::{
     Create, Dataset, DatasetTemplate, ItemSubtype, Model, ModelRun, ModelRunWorkflowTemplate,
-    Organisation, Person, Study, Version,
+    Organisation, Person, RegistryClient, Study, Version,
 };
 use crate::ids::HandleId;
 use crate::models;
@@ -248,15 +248,7 @@ impl<S: Fetchable> SearchAndFetch<'_, S> {
             });
         let registry = self.client.registry();
         let outcomes: Vec<(Hit, Outcome<S>)> = stream::iter(hits)
-            .map(|hit| async move {
-                let outcome = match registry.fetch_item::<S>(hit.id.as_str(), None).await {
-                    Ok(response) => {
-                        S::unpack(response).ok_or_else(|| LoadError::NoItem { id: hit.id.clone() })
-                    }
-                    Err(error) => Err(LoadError::Fetch(error)),
-                };
-                (hit, outcome)
-            })
+            .map(|hit| fetch_one::<S>(registry, hit))
             .buffered(self.concurrency)
             .collect()
             .await;
@@ -283,6 +275,15 @@ impl<S: Fetchable> SearchAndFetch<'_, S> {
         }
         Ok(results)
     }
+}
+
+/// Fetches one hit and unpacks its item.
+async fn fetch_one<S: Fetchable>(registry: &RegistryClient, hit: Hit) -> (Hit, Outcome<S>) {
+    let outcome = match registry.fetch_item::<S>(hit.id.as_str(), None).await {
+        Ok(response) => S::unpack(response).ok_or_else(|| LoadError::NoItem { id: hit.id.clone() }),
+        Err(error) => Err(LoadError::Fetch(error)),
+    };
+    (hit, outcome)
 }
 
 impl ProvenaClient {

@@ -411,6 +411,27 @@ async fn a_concurrency_of_one_fetches_one_at_a_time() {
     assert_eq!(found.loaded.len(), 4);
 }
 
+#[tokio::test]
+async fn a_search_and_fetch_can_run_on_a_spawned_task() {
+    let mock = MockProvena::start().await;
+    mock.server().mock(|when, then| {
+        when.path("/search/entity-registry");
+        then.status(200).json_body(search_answer(&[]));
+    });
+    let client = mock.client();
+
+    // Compiles only if the future of `send()` is `Send + 'static` here.
+    let task = tokio::spawn(async move {
+        client
+            .search_and_fetch::<Organisation>("x")
+            .send()
+            .await
+            .map(|found| found.hit_count())
+    });
+
+    assert_eq!(task.await.unwrap().unwrap(), 0);
+}
+
 #[test]
 fn errors_of_a_hit_say_whether_it_is_forbidden() {
     let operation = provena_client::OperationName {

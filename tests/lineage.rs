@@ -619,6 +619,88 @@ fn hostile_ids_cannot_leave_their_mermaid_labels() {
     assert_eq!(labels[4], "x|\"|y");
 }
 
+/// What a label's text becomes once escaped and read back: the renderers
+/// drop carriage returns and write other control characters (bar line
+/// feeds) as U+FFFD.
+fn normalised(text: &str) -> String {
+    text.chars()
+        .filter(|c| *c != '\r')
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A two-node graph with these ids and this relation.
+fn pair(first: &str, second: &str, relation: &str) -> LineageGraph {
+    graph(json!({
+        "nodes": [{"id": first}, {"id": second}],
+        "links": [{"source": first, "target": second, "type": relation}]
+    }))
+    .unwrap()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn no_id_or_relation_changes_the_dot_structure(
+        first in "\\PC*|.*[\"\\\\\n{}\\[\\];]+.*",
+        second in ".*",
+        relation in ".*",
+    ) {
+        proptest::prop_assume!(first != second);
+        let dot = pair(&first, &second, &relation).to_dot();
+        let (skeleton, labels): (Vec<String>, Vec<Vec<String>>) =
+            dot.lines().map(split_dot).unzip();
+        proptest::prop_assert_eq!(
+            skeleton,
+            [
+                "digraph lineage {", "  rankdir=BT;", "  node [shape=box];",
+                "  n0 [label=\"\"];", "  n1 [label=\"\"];", "  n0 -> n1 [label=\"\"];", "}"
+            ]
+        );
+        let labels: Vec<String> = labels.into_iter().flatten().collect();
+        proptest::prop_assert_eq!(labels, [normalised(&first), normalised(&second), normalised(&relation)]);
+    }
+
+    #[test]
+    fn no_id_or_relation_changes_the_mermaid_structure(
+        first in "\\PC*|.*[\"#;|<>`\\[\\]\n]+.*",
+        second in ".*",
+        relation in ".*",
+    ) {
+        proptest::prop_assume!(first != second);
+        let mermaid = pair(&first, &second, &relation).to_mermaid();
+        let mut skeleton = Vec::new();
+        let mut labels = Vec::new();
+        for line in mermaid.lines() {
+            let parts: Vec<&str> = line.split('"').collect();
+            proptest::prop_assert!(parts.len() == 1 || parts.len() == 3, "{:?}", line);
+            if parts.len() == 3 {
+                let bare = parts[1].replace("<br>", "");
+                proptest::prop_assert!(
+                    bare.chars().all(|c| c.is_alphanumeric() || " ._:/-#;\u{FFFD}".contains(c)),
+                    "{:?}", line
+                );
+                labels.push(decode_mermaid(parts[1]));
+                skeleton.push(format!("{}\"\"{}", parts[0], parts[2]));
+            } else {
+                skeleton.push(line.to_string());
+            }
+        }
+        proptest::prop_assert_eq!(
+            skeleton,
+            ["flowchart BT", "  n0[\"\"]", "  n1[\"\"]", "  n0 -->|\"\"| n1"]
+        );
+        proptest::prop_assert_eq!(labels, [normalised(&first), normalised(&second), normalised(&relation)]);
+    }
+}
+
 // ---- through the facade ----
 
 #[tokio::test]

@@ -44,6 +44,9 @@ pub mod clients;
 pub mod config;
 pub mod error;
 pub mod ids;
+#[cfg(feature = "lineage")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lineage")))]
+pub mod lineage;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
@@ -53,6 +56,9 @@ pub mod models;
 pub mod outcomes;
 pub mod raw;
 pub mod retry;
+#[cfg(all(feature = "search", feature = "registry"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "search", feature = "registry"))))]
+pub mod search_and_fetch;
 /// The table of Provena services and where a deployment serves them.
 pub mod services;
 mod success_flags;

@@ -31,8 +31,11 @@ fn readme_python_column() -> BTreeSet<String> {
         .split("## Python → Rust names")
         .nth(1)
         .expect("the README has a Python → Rust section");
+    // The first table of the section: its rows run up to the first blank line.
     table
         .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
         .filter_map(|line| line.strip_prefix("| `"))
         .filter_map(|cell| cell.split_once('(').map(|(path, _)| path.to_owned()))
         .collect()

@@ -19,6 +19,7 @@ pub mod cli;
 pub mod datastore;
 pub mod job;
 pub mod registry;
+pub mod search;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -124,20 +125,7 @@ impl Ctx {
         for (service, url) in &env.urls {
             proxies.push(RecordingProxy::start(service, url).await);
         }
-        let client = |token: &str| {
-            // Services that cannot run here get addresses that never resolve.
-            let mut builder = Config::builder()
-                .domain("not-running.invalid")
-                .realm("provena")
-                .request_timeout(std::time::Duration::from_secs(120));
-            for proxy in &proxies {
-                builder = builder.endpoint(proxy.service(), proxy.url());
-            }
-            let config = builder
-                .build()
-                .expect("configuration of the real-server clients");
-            ProvenaClient::new(config, StaticToken::shared(token)).expect("client builds")
-        };
+        let client = |token: &str| client_for(&proxies, token, &[]);
         let admin = client(&env.admin_token);
         let user = client(&env.user_token);
         Ctx {
@@ -147,6 +135,13 @@ impl Ctx {
             proxies,
             fixtures: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// A client acting with `token` whose endpoints for the services in
+    /// `overrides` are the given URLs (a loopback stand-in for a service
+    /// that does not run here); every other service goes through its proxy.
+    pub fn client_with(&self, token: &str, overrides: &[(&str, &str)]) -> ProvenaClient {
+        client_for(&self.proxies, token, overrides)
     }
 
     /// The shared organisation and the admin user's linked person, made on
@@ -172,6 +167,30 @@ impl Ctx {
         );
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
+}
+
+/// A client sending `token`, with each service at its proxy unless
+/// `overrides` names another URL for it.
+fn client_for(
+    proxies: &[RecordingProxy],
+    token: &str,
+    overrides: &[(&str, &str)],
+) -> ProvenaClient {
+    // Services that cannot run here get addresses that never resolve.
+    let mut builder = Config::builder()
+        .domain("not-running.invalid")
+        .realm("provena")
+        .request_timeout(std::time::Duration::from_secs(120));
+    for proxy in proxies {
+        builder = builder.endpoint(proxy.service(), proxy.url());
+    }
+    for (service, url) in overrides {
+        builder = builder.endpoint(*service, *url);
+    }
+    let config = builder
+        .build()
+        .expect("configuration of the real-server clients");
+    ProvenaClient::new(config, StaticToken::shared(token)).expect("client builds")
 }
 
 /// A typed value from JSON written in a test (request bodies).

@@ -24,22 +24,33 @@ const TWO_PARTS: usize = MIN_PART_SIZE + 1024 * 1024;
 
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
-    let tests: Vec<(&str, fn(Moto) -> std::pin::Pin<Box<dyn Future<Output = ()>>>)> = vec![
-        ("fresh_credentials_are_fetched_once_for_a_whole_transfer", |m| {
-            Box::pin(fresh_credentials_are_fetched_once_for_a_whole_transfer(m))
-        }),
-        ("credentials_about_to_expire_are_fetched_again_mid_transfer", |m| {
-            Box::pin(credentials_about_to_expire_are_fetched_again_mid_transfer(m))
-        }),
-        ("a_cancelled_download_leaves_no_file_under_its_final_name", |m| {
-            Box::pin(a_cancelled_download_leaves_no_file_under_its_final_name(m))
-        }),
+    let tests: Vec<(
+        &str,
+        fn(Moto) -> std::pin::Pin<Box<dyn Future<Output = ()>>>,
+    )> = vec![
+        (
+            "fresh_credentials_are_fetched_once_for_a_whole_transfer",
+            |m| Box::pin(fresh_credentials_are_fetched_once_for_a_whole_transfer(m)),
+        ),
+        (
+            "credentials_about_to_expire_are_fetched_again_mid_transfer",
+            |m| {
+                Box::pin(credentials_about_to_expire_are_fetched_again_mid_transfer(
+                    m,
+                ))
+            },
+        ),
+        (
+            "a_cancelled_download_leaves_no_file_under_its_final_name",
+            |m| Box::pin(a_cancelled_download_leaves_no_file_under_its_final_name(m)),
+        ),
         ("a_cancelled_multipart_upload_leaves_no_object", |m| {
             Box::pin(a_cancelled_multipart_upload_leaves_no_object(m))
         }),
-        ("a_listed_dot_dot_key_is_refused_and_nothing_is_written", |m| {
-            Box::pin(a_listed_dot_dot_key_is_refused_and_nothing_is_written(m))
-        }),
+        (
+            "a_listed_dot_dot_key_is_refused_and_nothing_is_written",
+            |m| Box::pin(a_listed_dot_dot_key_is_refused_and_nothing_is_written(m)),
+        ),
         ("a_listed_key_with_an_empty_segment_is_refused", |m| {
             Box::pin(a_listed_key_with_an_empty_segment_is_refused(m))
         }),
@@ -73,7 +84,10 @@ async fn fresh_credentials_are_fetched_once_for_a_whole_transfer(moto: Moto) {
     let files = stand_in.files();
     let src = tree(
         "fresh-src",
-        &[("a.csv", b"x,y\n1,2\n".to_vec()), ("b/c.txt", b"hello".to_vec())],
+        &[
+            ("a.csv", b"x,y\n1,2\n".to_vec()),
+            ("b/c.txt", b"hello".to_vec()),
+        ],
     );
     files.upload_dir(&src).send().await.expect("upload");
     assert_eq!(files.list().await.expect("list").len(), 2);
@@ -81,7 +95,11 @@ async fn fresh_credentials_are_fetched_once_for_a_whole_transfer(moto: Moto) {
     files.download_all(&dest).send().await.expect("download");
 
     assert_eq!(files_under(&dest), files_under(&src));
-    assert_eq!(stand_in.write_credential_calls(), 1, "write keys asked once");
+    assert_eq!(
+        stand_in.write_credential_calls(),
+        1,
+        "write keys asked once"
+    );
     assert_eq!(stand_in.read_credential_calls(), 1, "read keys asked once");
 }
 
@@ -142,7 +160,10 @@ async fn a_cancelled_download_leaves_no_file_under_its_final_name(moto: Moto) {
         written > 0 && written < TWO_PARTS as u64,
         "cancelled mid-body ({written} bytes)"
     );
-    assert!(!dest.join("data/big.bin").exists(), "no file at its final name");
+    assert!(
+        !dest.join("data/big.bin").exists(),
+        "no file at its final name"
+    );
     assert_eq!(files_under(&dest), vec![], "no partial file left either");
 }
 
@@ -192,7 +213,11 @@ async fn a_listed_dot_dot_key_is_refused_and_nothing_is_written(moto: Moto) {
         Err(TransferError::UnsafeKey { key, .. }) => assert!(key.contains(".."), "{key}"),
         other => panic!("expected UnsafeKey, got {other:?}"),
     }
-    assert_eq!(files_under(&parent), vec![], "nothing written, inside or out");
+    assert_eq!(
+        files_under(&parent),
+        vec![],
+        "nothing written, inside or out"
+    );
     assert!(!parent.join("escaped.txt").exists());
 }
 
@@ -201,7 +226,10 @@ async fn a_listed_key_with_an_empty_segment_is_refused(moto: Moto) {
     let files = stand_in.files();
     let absolute = format!("{}/tmp/absolute.txt", stand_in.prefix);
     moto.put_raw(&absolute, b"an absolute path once the prefix is cut");
-    assert!(moto.keys(&stand_in.prefix).contains(&absolute), "precondition");
+    assert!(
+        moto.keys(&stand_in.prefix).contains(&absolute),
+        "precondition"
+    );
 
     let dest = temp_dir("absolute");
     let outcome = files.download_all(&dest).send().await;

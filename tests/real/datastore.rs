@@ -175,7 +175,8 @@ async fn dataset_round_trip(ctx: Arc<Ctx>) {
 /// The files of dataset `id`, on moto, uploading in parts of the smallest
 /// size S3 allows.
 fn files(ctx: &Ctx, id: &str) -> DatasetFiles {
-    let region = std::env::var("PROVENA_REAL_AWS_REGION").unwrap_or_else(|_| "ap-southeast-2".into());
+    let region =
+        std::env::var("PROVENA_REAL_AWS_REGION").unwrap_or_else(|_| "ap-southeast-2".into());
     ctx.admin
         .datastore()
         .files(id)
@@ -357,32 +358,54 @@ async fn dataset_files_upload_list_and_download(ctx: Arc<Ctx>) {
         "moto's ETags are MD5s (of the parts, for the multipart one): {:?}",
         uploaded.files
     );
-    let last = progress_seen.lock().expect("lock").last().cloned().expect("progress");
+    let last = progress_seen
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("progress");
     assert_eq!((last.files_done, last.files_total), (3, 3));
     assert_eq!(last.bytes_done, last.bytes_total);
 
-    // list: paths inside the dataset, sizes, full keys under the prefix
+    // list: paths inside the dataset and sizes; the data store itself wrote
+    // the dataset's metadata.json there when it was minted
     let listed = files.list().await.expect("list with read credentials");
     let listed: Vec<(String, u64)> = listed.iter().map(|f| (f.path.clone(), f.size)).collect();
+    let paths: Vec<&str> = listed.iter().map(|(path, _)| path.as_str()).collect();
     assert_eq!(
-        listed,
-        vec![
-            ("empty.dat".to_string(), 0),
-            ("model/output/big.bin".to_string(), big.len() as u64),
-            ("readme.txt".to_string(), 12),
+        paths,
+        [
+            "empty.dat",
+            "metadata.json",
+            "model/output/big.bin",
+            "readme.txt"
         ]
     );
+    assert!(listed.contains(&("model/output/big.bin".to_string(), big.len() as u64)));
+    assert!(listed.contains(&("readme.txt".to_string(), 12)));
     assert_eq!(
         ctx.helper(&["s3-get", &format!("{prefix}readme.txt")]),
         "what this is",
         "the object is where the data store says the dataset's files are"
     );
 
-    // download all: the same tree, byte for byte, and nothing else
+    // download all: the uploaded tree byte for byte, and the metadata file
     let dest = temp_dir("real-all");
-    let downloaded = files.download_all(&dest).send().await.expect("download all");
-    assert_eq!(downloaded.files.len(), 3);
-    assert_eq!(files_under(&dest), files_under(&src));
+    let downloaded = files
+        .download_all(&dest)
+        .send()
+        .await
+        .expect("download all");
+    assert_eq!(downloaded.files.len(), 4);
+    let mut got = files_under(&dest);
+    let metadata_at = got
+        .iter()
+        .position(|(path, _)| path == "metadata.json")
+        .expect("metadata.json downloaded");
+    let (_, metadata) = got.remove(metadata_at);
+    let metadata: Value = serde_json::from_slice(&metadata).expect("metadata.json is JSON");
+    assert!(metadata.to_string().contains("Files dataset"), "{metadata}");
+    assert_eq!(got, files_under(&src));
 
     // download one path
     let one = temp_dir("real-one");

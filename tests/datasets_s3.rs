@@ -11,6 +11,7 @@
 mod common;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -22,44 +23,27 @@ use provena_client::datasets::{Canceller, MIN_PART_SIZE, TransferError};
 /// A file just over one part: uploaded in two parts.
 const TWO_PARTS: usize = MIN_PART_SIZE + 1024 * 1024;
 
+/// One test: an async function of moto's whereabouts.
+type Test = fn(Moto) -> Pin<Box<dyn Future<Output = ()>>>;
+
+/// The table of tests, each named after its function.
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        vec![$((stringify!($name), (|moto| Box::pin($name(moto))) as Test),)*]
+    };
+}
+
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
-    let tests: Vec<(
-        &str,
-        fn(Moto) -> std::pin::Pin<Box<dyn Future<Output = ()>>>,
-    )> = vec![
-        (
-            "fresh_credentials_are_fetched_once_for_a_whole_transfer",
-            |m| Box::pin(fresh_credentials_are_fetched_once_for_a_whole_transfer(m)),
-        ),
-        (
-            "credentials_about_to_expire_are_fetched_again_mid_transfer",
-            |m| {
-                Box::pin(credentials_about_to_expire_are_fetched_again_mid_transfer(
-                    m,
-                ))
-            },
-        ),
-        (
-            "a_cancelled_download_leaves_no_file_under_its_final_name",
-            |m| Box::pin(a_cancelled_download_leaves_no_file_under_its_final_name(m)),
-        ),
-        ("a_cancelled_multipart_upload_leaves_no_object", |m| {
-            Box::pin(a_cancelled_multipart_upload_leaves_no_object(m))
-        }),
-        (
-            "a_listed_dot_dot_key_is_refused_and_nothing_is_written",
-            |m| Box::pin(a_listed_dot_dot_key_is_refused_and_nothing_is_written(m)),
-        ),
-        ("a_listed_key_with_an_empty_segment_is_refused", |m| {
-            Box::pin(a_listed_key_with_an_empty_segment_is_refused(m))
-        }),
-        ("paths_given_by_the_caller_cannot_leave_the_dataset", |m| {
-            Box::pin(paths_given_by_the_caller_cannot_leave_the_dataset(m))
-        }),
-        ("a_folder_download_takes_only_the_files_under_it", |m| {
-            Box::pin(a_folder_download_takes_only_the_files_under_it(m))
-        }),
+    let tests: Vec<(&str, Test)> = tests![
+        fresh_credentials_are_fetched_once_for_a_whole_transfer,
+        credentials_about_to_expire_are_fetched_again_mid_transfer,
+        a_cancelled_download_leaves_no_file_under_its_final_name,
+        a_cancelled_multipart_upload_leaves_no_object,
+        a_listed_dot_dot_key_is_refused_and_nothing_is_written,
+        a_listed_key_with_an_empty_segment_is_refused,
+        paths_given_by_the_caller_cannot_leave_the_dataset,
+        a_folder_download_takes_only_the_files_under_it,
     ];
     let trials = tests
         .into_iter()

@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::s3::{Lifetime, Moto, StandIn, files_under, patterned, temp_dir, tree};
+use common::s3::{CutS3, Lifetime, Moto, StandIn, files_under, patterned, temp_dir, tree};
 use common::skip;
 use libtest_mimic::{Arguments, Trial};
 use provena_client::datasets::{Canceller, MIN_PART_SIZE, TransferError};
@@ -40,6 +40,7 @@ fn main() -> std::process::ExitCode {
         credentials_about_to_expire_are_fetched_again_mid_transfer,
         a_cancelled_download_leaves_no_file_under_its_final_name,
         a_cancelled_multipart_upload_leaves_no_object,
+        a_connection_cut_mid_body_fails_the_download_and_leaves_no_file,
         a_listed_dot_dot_key_is_refused_and_nothing_is_written,
         a_listed_key_with_an_empty_segment_is_refused,
         paths_given_by_the_caller_cannot_leave_the_dataset,
@@ -144,6 +145,27 @@ async fn a_cancelled_download_leaves_no_file_under_its_final_name(moto: Moto) {
         written > 0 && written < TWO_PARTS as u64,
         "cancelled mid-body ({written} bytes)"
     );
+    assert!(
+        !dest.join("data/big.bin").exists(),
+        "no file at its final name"
+    );
+    assert_eq!(files_under(&dest), vec![], "no partial file left either");
+}
+
+async fn a_connection_cut_mid_body_fails_the_download_and_leaves_no_file(moto: Moto) {
+    let stand_in = StandIn::start(&moto, Lifetime::Hour).await;
+    let body = patterned(256 * 1024, 4);
+    let s3 = CutS3::start(body, 100 * 1024).await;
+    let files = stand_in.files_at(&s3.url()).retries(1);
+    let dest = temp_dir("cut-dest");
+
+    let outcome = files.download("data/big.bin", &dest).send().await;
+
+    assert!(
+        matches!(&outcome, Err(TransferError::Storage { action: "get", .. })),
+        "{outcome:?}"
+    );
+    assert!(s3.gets() >= 1, "the body was cut, not refused");
     assert!(
         !dest.join("data/big.bin").exists(),
         "no file at its final name"

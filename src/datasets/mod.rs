@@ -82,6 +82,10 @@ pub const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
 pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
 /// The default number of files moved at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
+/// How many times a failed S3 request (or a body cut off mid-way) is tried
+/// again, with exponential backoff, unless [`DatasetFiles::retries`] says
+/// otherwise.
+pub const DEFAULT_RETRIES: usize = 5;
 /// Parts of one file in flight at once during a multipart upload.
 const PARTS_IN_FLIGHT: usize = 2;
 
@@ -129,6 +133,7 @@ struct Settings {
     part_size: usize,
     concurrency: usize,
     verify_checksums: bool,
+    retries: usize,
 }
 
 /// Where the dataset's files are.
@@ -189,6 +194,7 @@ impl DatasetFiles {
             part_size: DEFAULT_PART_SIZE,
             concurrency: DEFAULT_CONCURRENCY,
             verify_checksums: true,
+            retries: DEFAULT_RETRIES,
         };
         Self::with_settings(datastore, dataset_id, settings)
     }
@@ -246,6 +252,12 @@ impl DatasetFiles {
     /// documentation). Sizes are always checked.
     pub fn verify_checksums(self, verify: bool) -> Self {
         self.change(|s| s.verify_checksums = verify)
+    }
+
+    /// How many times a failed S3 request, or a download whose connection
+    /// broke mid-body, is tried again ([`DEFAULT_RETRIES`]; 0 for none).
+    pub fn retries(self, retries: usize) -> Self {
+        self.change(|s| s.retries = retries)
     }
 
     /// The dataset's id.
@@ -369,7 +381,11 @@ impl Store {
             .with_bucket_name(&location.bucket)
             .with_region(&settings.region)
             .with_credentials(credentials)
-            .with_client_options(options);
+            .with_client_options(options)
+            .with_retry(object_store::RetryConfig {
+                max_retries: settings.retries,
+                ..Default::default()
+            });
         if let Some(endpoint) = &settings.endpoint {
             builder = builder
                 .with_endpoint(endpoint)

@@ -192,10 +192,15 @@ impl StandIn {
 
     /// The dataset's files, on moto, with the smallest part size.
     pub fn files(&self) -> DatasetFiles {
+        self.files_at(&self.moto.endpoint)
+    }
+
+    /// The dataset's files on another S3 endpoint.
+    pub fn files_at(&self, endpoint: &str) -> DatasetFiles {
         self.client()
             .datastore()
             .files(&self.dataset_id)
-            .s3_endpoint(&self.moto.endpoint)
+            .s3_endpoint(endpoint)
             .part_size(MIN_PART_SIZE)
     }
 
@@ -280,4 +285,74 @@ pub fn tree(name: &str, files: &[(&str, Vec<u8>)]) -> PathBuf {
         std::fs::write(&path, contents).expect("write file");
     }
     root
+}
+
+/// A loopback S3 stand-in for one object whose download breaks: `HEAD`
+/// answers the object's size; `GET` announces all of it, sends the first
+/// `sent` bytes and closes the connection.
+pub struct CutS3 {
+    addr: std::net::SocketAddr,
+    gets: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for CutS3 {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl CutS3 {
+    /// Serves an object of `body`, cut after `sent` bytes.
+    pub async fn start(body: Vec<u8>, sent: usize) -> Self {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let gets = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&gets);
+        let body = std::sync::Arc::new(body);
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let body = std::sync::Arc::clone(&body);
+                let counter = std::sync::Arc::clone(&counter);
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buffer = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buffer).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(read) => head.extend_from_slice(&buffer[..read]),
+                        }
+                    }
+                    let headers = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\netag: \"0123456789abcdef0123456789abcdef\"\r\n\
+                         last-modified: Thu, 26 Nov 2026 10:00:00 GMT\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = stream.write_all(headers.as_bytes()).await;
+                    if head.starts_with(b"GET ") {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        let _ = stream.write_all(&body[..sent]).await;
+                    }
+                    let _ = stream.flush().await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        Self { addr, gets, task }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// How many `GET`s it answered.
+    pub fn gets(&self) -> usize {
+        self.gets.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }

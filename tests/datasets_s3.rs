@@ -38,6 +38,7 @@ fn main() -> std::process::ExitCode {
     let tests: Vec<(&str, Test)> = tests![
         fresh_credentials_are_fetched_once_for_a_whole_transfer,
         credentials_about_to_expire_are_fetched_again_mid_transfer,
+        the_temporary_keys_never_show_in_debug_output,
         a_cancelled_download_leaves_no_file_under_its_final_name,
         a_cancelled_multipart_upload_leaves_no_object,
         a_connection_cut_mid_body_fails_the_download_and_leaves_no_file,
@@ -86,6 +87,21 @@ async fn fresh_credentials_are_fetched_once_for_a_whole_transfer(moto: Moto) {
         "write keys asked once"
     );
     assert_eq!(stand_in.read_credential_calls(), 1, "read keys asked once");
+}
+
+async fn the_temporary_keys_never_show_in_debug_output(moto: Moto) {
+    let stand_in = StandIn::start(&moto, Lifetime::Hour).await;
+    let files = stand_in.files();
+    let src = tree("debug-src", &[("a.csv", b"x".to_vec())]);
+    files.upload_dir(&src).send().await.expect("upload");
+    files.list().await.expect("list");
+
+    // Both kinds of keys are cached inside `files` now.
+    let shown = format!("{files:?}");
+    assert!(shown.contains("DatastoreCredentials"), "{shown}");
+    for secret in ["AKIASTANDIN", "stand-in-secret", "stand-in-session"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
 }
 
 async fn credentials_about_to_expire_are_fetched_again_mid_transfer(moto: Moto) {

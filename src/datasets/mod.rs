@@ -136,12 +136,15 @@ struct Settings {
     retries: usize,
 }
 
-/// Where the dataset's files are.
-#[derive(Debug, Clone)]
-pub(crate) struct Location {
-    bucket: String,
+/// Where a dataset's files are: its bucket and key prefix, as the data
+/// store's `item.s3` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Location {
+    /// The S3 bucket.
+    pub bucket: String,
     /// The key prefix, ending in `/` (or empty).
-    prefix: String,
+    pub prefix: String,
 }
 
 /// What the transfers of one [`DatasetFiles`] share.
@@ -266,9 +269,8 @@ impl DatasetFiles {
     }
 
     /// The dataset's bucket and key prefix (fetched once).
-    pub async fn location(&self) -> Result<(String, String), TransferError> {
-        let location = self.shared.location().await?;
-        Ok((location.bucket.clone(), location.prefix.clone()))
+    pub async fn location(&self) -> Result<Location, TransferError> {
+        Ok(self.shared.location().await?.clone())
     }
 
     /// Every file of the dataset, in key order (with read credentials).

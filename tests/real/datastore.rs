@@ -329,8 +329,9 @@ async fn unknown_dataset_is_a_typed_not_found(ctx: Arc<Ctx>) {
 async fn dataset_files_upload_list_and_download(ctx: Arc<Ctx>) {
     let id = mint(&ctx, "Files dataset").await;
     let files = files(&ctx, &id);
-    let (bucket, prefix) = files.location().await.expect("location");
-    assert_eq!(bucket, ctx.env.bucket);
+    let location = files.location().await.expect("location");
+    assert_eq!(location.bucket, ctx.env.bucket);
+    let prefix = location.prefix;
     // Larger than one part: a multipart upload of two parts.
     let big = patterned(MIN_PART_SIZE + 1024 * 1024, 3);
     let src = tree(

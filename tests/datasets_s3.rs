@@ -61,6 +61,7 @@ fn main() -> std::process::ExitCode {
         })
         .collect::<Vec<Trial>>();
     let conclusion = libtest_mimic::run(&args, trials);
+    common::s3::remove_scratch();
     skip::report("datasets_s3");
     conclusion.exit_code()
 }

@@ -219,9 +219,19 @@ impl StandIn {
     }
 }
 
-/// A new empty directory under the system's temporary directory.
+/// The directory this test process keeps its scratch directories in.
+pub fn scratch_root() -> PathBuf {
+    std::env::temp_dir().join(format!("provena-s3-tests-{}", std::process::id()))
+}
+
+/// Removes [`scratch_root`] and everything in it (at the end of a run).
+pub fn remove_scratch() {
+    let _ = std::fs::remove_dir_all(scratch_root());
+}
+
+/// A new empty directory under [`scratch_root`].
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(unique(&format!("provena-{name}")));
+    let dir = scratch_root().join(unique(name));
     std::fs::create_dir_all(&dir).expect("create a temporary directory");
     dir
 }

@@ -42,6 +42,9 @@ pub mod auth;
 mod client;
 pub mod clients;
 pub mod config;
+#[cfg(feature = "s3")]
+#[cfg_attr(docsrs, doc(cfg(feature = "s3")))]
+pub mod datasets;
 pub mod error;
 pub mod ids;
 #[cfg(feature = "lineage")]

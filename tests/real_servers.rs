@@ -115,6 +115,8 @@ fn main() -> ExitCode {
         })
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
+    // The dataset-file workflows' local trees.
+    common::s3::remove_scratch();
     eprintln!(
         "real_servers: workflows took {:.1} s",
         started.elapsed().as_secs_f64()

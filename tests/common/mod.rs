@@ -8,6 +8,7 @@ pub mod prism;
 pub mod proxy;
 pub mod raw_tcp;
 pub mod recorder;
+pub mod s3;
 pub mod skip;
 pub mod specs;
 pub mod undeclared;

@@ -5,15 +5,19 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use provena_client::clients::registry::Dataset;
+use provena_client::datasets::{DatasetFiles, MIN_PART_SIZE};
 use provena_client::models as dt;
 use serde_json::{Value, json};
 
 use super::{Ctx, answered, from_json, to_json};
+use crate::common;
+use crate::common::s3::{files_under, patterned, temp_dir, tree};
 
 workflows! {
     "datastore":
     dataset_round_trip,
     write_credentials_upload_and_presigned_download,
+    dataset_files_upload_list_and_download,
     schema_validation_and_access_checks,
     release_review,
     unknown_dataset_is_a_typed_not_found,
@@ -168,39 +172,17 @@ async fn dataset_round_trip(ctx: Arc<Ctx>) {
     );
 }
 
-/// Puts `body` at `key` in the data store's bucket with the given STS
-/// credentials (boto3 in the harness' venv: the client has no S3 code yet).
-fn s3_put_with(ctx: &Ctx, credentials: &Value, key: &str, body: &[u8]) -> Result<(), String> {
-    let script = "import boto3, os, sys\n\
-        s3 = boto3.client('s3', endpoint_url=os.environ['PROVENA_REAL_AWS_ENDPOINT'],\n\
-            region_name=os.environ.get('PROVENA_REAL_AWS_REGION', 'ap-southeast-2'),\n\
-            aws_access_key_id=os.environ['KEY_ID'], aws_secret_access_key=os.environ['SECRET'],\n\
-            aws_session_token=os.environ['SESSION'])\n\
-        s3.put_object(Bucket=os.environ['BUCKET'], Key=sys.argv[1], Body=sys.stdin.buffer.read())\n";
-    let field = |name: &str| credentials[name].as_str().unwrap_or_default().to_string();
-    let mut child = std::process::Command::new(&ctx.env.python)
-        .args(["-c", script, key])
-        .env("BUCKET", &ctx.env.bucket)
-        .env("KEY_ID", field("aws_access_key_id"))
-        .env("SECRET", field("aws_secret_access_key"))
-        .env("SESSION", field("aws_session_token"))
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(body)
-        .map_err(|e| e.to_string())?;
-    let output = child.wait_with_output().map_err(|e| e.to_string())?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    }
+/// The files of dataset `id`, on moto, uploading in parts of the smallest
+/// size S3 allows.
+fn files(ctx: &Ctx, id: &str) -> DatasetFiles {
+    let region =
+        std::env::var("PROVENA_REAL_AWS_REGION").unwrap_or_else(|_| "ap-southeast-2".into());
+    ctx.admin
+        .datastore()
+        .files(id)
+        .s3_endpoint(&ctx.env.aws_endpoint)
+        .region(region)
+        .part_size(MIN_PART_SIZE)
 }
 
 async fn write_credentials_upload_and_presigned_download(ctx: Arc<Ctx>) {
@@ -216,10 +198,15 @@ async fn write_credentials_upload_and_presigned_download(ctx: Arc<Ctx>) {
         .await
         .expect("write credentials");
     assert!(write.status.success);
-    let credentials = to_json(&write.credentials);
+    assert!(to_json(&write.credentials)["aws_session_token"].is_string());
     let body = b"temperature,site\n21.5,north\n";
     let key = format!("{prefix}data/readings.csv");
-    s3_put_with(&ctx, &credentials, &key, body).expect("upload with the write credentials");
+    let dir = common::s3::tree("presigned", &[("readings.csv", body.to_vec())]);
+    files(&ctx, &id)
+        .upload_file(dir.join("readings.csv"), "data/readings.csv")
+        .send()
+        .await
+        .expect("upload with the data store's write credentials");
     // (moto does not enforce the session policy that scopes these keys to the
     // dataset's prefix, so that scoping cannot be checked here.)
 
@@ -337,4 +324,99 @@ async fn unknown_dataset_is_a_typed_not_found(ctx: Arc<Ctx>) {
         .await
         .expect_err("no such dataset");
     assert!(error.is_not_found(), "{error}");
+}
+
+async fn dataset_files_upload_list_and_download(ctx: Arc<Ctx>) {
+    let id = mint(&ctx, "Files dataset").await;
+    let files = files(&ctx, &id);
+    let location = files.location().await.expect("location");
+    assert_eq!(location.bucket, ctx.env.bucket);
+    let prefix = location.prefix;
+    // Larger than one part: a multipart upload of two parts.
+    let big = patterned(MIN_PART_SIZE + 1024 * 1024, 3);
+    let src = tree(
+        "real-files",
+        &[
+            ("readme.txt", b"what this is".to_vec()),
+            ("empty.dat", Vec::new()),
+            ("model/output/big.bin", big.clone()),
+        ],
+    );
+
+    let progress_seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&progress_seen);
+    let uploaded = files
+        .upload_dir(&src)
+        .concurrency(2)
+        .on_progress(move |p| seen.lock().expect("lock").push(p.clone()))
+        .send()
+        .await
+        .expect("upload the tree with the data store's write credentials");
+    assert_eq!(uploaded.files.len(), 3);
+    assert_eq!(uploaded.bytes, big.len() as u64 + 12);
+    assert!(
+        uploaded.files.iter().all(|f| f.checksum_verified),
+        "moto's ETags are MD5s (of the parts, for the multipart one): {:?}",
+        uploaded.files
+    );
+    let last = progress_seen
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("progress");
+    assert_eq!((last.files_done, last.files_total), (3, 3));
+    assert_eq!(last.bytes_done, last.bytes_total);
+
+    // list: paths inside the dataset and sizes; the data store itself wrote
+    // the dataset's metadata.json there when it was minted
+    let listed = files.list().await.expect("list with read credentials");
+    let listed: Vec<(String, u64)> = listed.iter().map(|f| (f.path.clone(), f.size)).collect();
+    let paths: Vec<&str> = listed.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "empty.dat",
+            "metadata.json",
+            "model/output/big.bin",
+            "readme.txt"
+        ]
+    );
+    assert!(listed.contains(&("model/output/big.bin".to_string(), big.len() as u64)));
+    assert!(listed.contains(&("readme.txt".to_string(), 12)));
+    assert_eq!(
+        ctx.helper(&["s3-get", &format!("{prefix}readme.txt")]),
+        "what this is",
+        "the object is where the data store says the dataset's files are"
+    );
+
+    // download all: the uploaded tree byte for byte, and the metadata file
+    let dest = temp_dir("real-all");
+    let downloaded = files
+        .download_all(&dest)
+        .send()
+        .await
+        .expect("download all");
+    assert_eq!(downloaded.files.len(), 4);
+    let mut got = files_under(&dest);
+    let metadata_at = got
+        .iter()
+        .position(|(path, _)| path == "metadata.json")
+        .expect("metadata.json downloaded");
+    let (_, metadata) = got.remove(metadata_at);
+    let metadata: Value = serde_json::from_slice(&metadata).expect("metadata.json is JSON");
+    assert!(metadata.to_string().contains("Files dataset"), "{metadata}");
+    assert_eq!(got, files_under(&src));
+
+    // download one path
+    let one = temp_dir("real-one");
+    files
+        .download("model/output/big.bin", &one)
+        .send()
+        .await
+        .expect("download one file");
+    assert_eq!(
+        files_under(&one),
+        vec![("model/output/big.bin".to_string(), big)]
+    );
 }

@@ -345,3 +345,114 @@ fn completions_are_printed_for_bash() {
     assert!(output.status.success());
     assert!(stdout(&output).contains("provena"), "a completion script");
 }
+
+fn lineage_answer() -> provena_client::models::LineageResponse {
+    serde_json::from_str(include_str!("data/prov/explore_upstream.json")).expect("a lineage answer")
+}
+
+#[test]
+fn lineage_prints_an_indented_tree_by_default() {
+    let server = MockServer::start();
+    let answer = lineage_answer();
+    let root = answer
+        .lineage()
+        .expect("readable")
+        .nodes()
+        .next()
+        .expect("a node")
+        .id()
+        .clone();
+    server.explore_upstream(|_, then| {
+        then.ok(&answer);
+    });
+
+    let output = provena(&server, &home())
+        .args(["lineage", root.as_str()])
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with(root.as_str()), "{text}");
+    assert!(
+        text.lines().skip(1).all(|line| line.starts_with("  ")),
+        "{text}"
+    );
+}
+
+#[test]
+fn lineage_as_dot_is_the_graphs_dot_rendering() {
+    let server = MockServer::start();
+    let answer = lineage_answer();
+    server.explore_downstream(|_, then| {
+        then.ok(&answer);
+    });
+
+    let output = provena(&server, &home())
+        .args([
+            "lineage",
+            "10378.1/1",
+            "--downstream",
+            "--depth",
+            "2",
+            "--format",
+            "dot",
+        ])
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output).trim_end(),
+        answer.lineage().expect("readable").to_dot().trim_end()
+    );
+}
+
+#[test]
+fn lineage_with_json_output_prints_the_node_link_graph() {
+    let server = MockServer::start();
+    let answer = lineage_answer();
+    server.explore_upstream(|_, then| {
+        then.ok(&answer);
+    });
+
+    let output = provena(&server, &home())
+        .args(["lineage", "10378.1/1", "--output", "json"])
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(printed, serde_json::to_value(&answer.graph).expect("json"));
+}
+
+#[test]
+fn a_lineage_depth_of_zero_is_a_usage_error() {
+    let server = MockServer::start();
+    let output = provena(&server, &home())
+        .args(["lineage", "x", "--depth", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn dataset_mint_refuses_metadata_that_does_not_match_naming_the_file() {
+    let server = MockServer::start();
+    let home = home();
+    let file = home.join("dataset.yaml");
+    std::fs::write(&file, "associations:\n  organisation_id: 7\n").expect("written");
+
+    let output = provena(&server, &home)
+        .args(["dataset", "mint"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("dataset.yaml"),
+        "{}",
+        stderr(&output)
+    );
+}

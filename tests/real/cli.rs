@@ -13,9 +13,10 @@ workflows! {
     whoami_names_the_real_user_and_their_linked_person,
     get_prints_a_real_item_as_json,
     get_of_an_unknown_id_fails_with_exit_code_1,
+    dataset_minted_from_yaml_then_uploaded_and_downloaded_whole,
 }
 
-/// Runs `provena args…` as the admin user, every service at its proxy.
+/// Runs `provena args…` with `token`, every service at its proxy.
 async fn provena(ctx: &Ctx, token: &str, args: &[&str]) -> Output {
     let mut command = assert_cmd::Command::cargo_bin("provena").expect("the cli binary");
     let home = std::env::temp_dir().join(format!("provena-real-cli-{}", std::process::id()));
@@ -25,6 +26,7 @@ async fn provena(ctx: &Ctx, token: &str, args: &[&str]) -> Output {
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env("PROVENA_ACCESS_TOKEN", token)
+        .env("PROVENA_S3_ENDPOINT", &ctx.env.aws_endpoint)
         .args(["--domain", "not-running.invalid", "--realm", "provena"]);
     for proxy in &ctx.proxies {
         command
@@ -97,4 +99,109 @@ async fn get_of_an_unknown_id_fails_with_exit_code_1(ctx: Arc<Ctx>) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.starts_with("provena: "), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// Dataset metadata in YAML block style (not JSON-shaped), as users write it.
+fn metadata_yaml(organisation: &str, person: &str) -> String {
+    format!(
+        "associations:
+  organisation_id: \"{organisation}\"
+  data_custodian_id: \"{person}\"
+approvals:
+  ethics_registration: {{relevant: false, obtained: false}}
+  ethics_access: {{relevant: false, obtained: false}}
+  indigenous_knowledge: {{relevant: false, obtained: false}}
+  export_controls: {{relevant: false, obtained: false}}
+dataset_info:
+  name: CLI dataset
+  description: Minted by provena dataset mint
+  access_info:
+    reposited: true
+  publisher_id: \"{organisation}\"
+  created_date: {{relevant: false}}
+  published_date: {{relevant: false}}
+  license: https://creativecommons.org/licenses/by/4.0/
+  keywords:
+    - cli
+"
+    )
+}
+
+async fn dataset_minted_from_yaml_then_uploaded_and_downloaded_whole(ctx: Arc<Ctx>) {
+    let fixtures = ctx.fixtures().await.clone();
+    let work = std::env::temp_dir().join(format!("provena-real-cli-data-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let (src, dest) = (work.join("src"), work.join("dest"));
+    std::fs::create_dir_all(src.join("nested")).expect("source tree");
+    std::fs::write(src.join("a.csv"), b"x,y\n1,2\n").expect("a file");
+    std::fs::write(src.join("nested/b.txt"), b"nested bytes").expect("a nested file");
+    let yaml = work.join("dataset.yaml");
+    std::fs::write(
+        &yaml,
+        metadata_yaml(&fixtures.organisation, &fixtures.person),
+    )
+    .expect("metadata");
+    let token = ctx.env.admin_token.clone();
+
+    let minted = json(
+        &provena(
+            &ctx,
+            &token,
+            &[
+                "dataset",
+                "mint",
+                &yaml.display().to_string(),
+                "--output",
+                "json",
+            ],
+        )
+        .await,
+    );
+    let id = minted["id"].as_str().expect("a minted id").to_owned();
+
+    let uploaded = provena(
+        &ctx,
+        &token,
+        &["dataset", "upload", &id, &src.display().to_string()],
+    )
+    .await;
+    assert!(
+        uploaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&uploaded.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&uploaded.stderr).contains("uploaded"),
+        "plain progress lines off a terminal"
+    );
+    let downloaded = json(
+        &provena(
+            &ctx,
+            &token,
+            &[
+                "dataset",
+                "download",
+                &id,
+                "--dest",
+                &dest.display().to_string(),
+                "--output",
+                "json",
+            ],
+        )
+        .await,
+    );
+
+    assert!(
+        downloaded["files"].as_array().is_some_and(|f| f.len() >= 2),
+        "{downloaded}"
+    );
+    assert_eq!(
+        std::fs::read(dest.join("a.csv")).expect("downloaded"),
+        b"x,y\n1,2\n"
+    );
+    assert_eq!(
+        std::fs::read(dest.join("nested/b.txt")).expect("downloaded"),
+        b"nested bytes"
+    );
+    let _ = std::fs::remove_dir_all(&work);
 }

@@ -9,7 +9,9 @@
 //! 3 login needed, 4 a watched job finished unsuccessfully.
 
 mod cmd_auth;
+mod cmd_dataset;
 mod cmd_items;
+mod cmd_lineage;
 mod cmd_model_run;
 mod context;
 mod error;
@@ -53,6 +55,11 @@ enum Command {
     Search(cmd_items::Search),
     /// Fetch any registry item by id, whatever its subtype.
     Get(cmd_items::Get),
+    /// Datasets: mint one, download or upload its files.
+    #[command(subcommand)]
+    Dataset(cmd_dataset::Dataset),
+    /// An item's lineage as a tree, DOT, Mermaid or JSON.
+    Lineage(cmd_lineage::Lineage),
     /// Model runs: CSV templates and registration.
     #[command(name = "model-run", subcommand)]
     ModelRun(cmd_model_run::ModelRun),
@@ -109,6 +116,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Whoami => cmd_auth::whoami(&context).await,
         Command::Search(args) => cmd_items::search(&context, args).await,
         Command::Get(args) => cmd_items::get(&context, args).await,
+        Command::Dataset(command) => cmd_dataset::run(&context, command).await,
+        Command::Lineage(args) => cmd_lineage::lineage(&context, args).await,
         Command::ModelRun(command) => cmd_model_run::run(&context, command).await,
         Command::Completions { .. } => Ok(()),
     }

@@ -51,6 +51,32 @@ impl Out {
         }
     }
 
+    /// Whether results are printed as JSON.
+    pub fn is_json(&self) -> bool {
+        self.format == Format::Json
+    }
+
+    /// Prints text that is already in its final form (DOT, CSV, JSON).
+    pub fn raw(&self, text: &str) -> Result<(), CliError> {
+        let mut stdout = io::stdout().lock();
+        let written = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| {
+                if text.ends_with('\n') {
+                    Ok(())
+                } else {
+                    writeln!(stdout)
+                }
+            })
+            .and_then(|()| stdout.flush());
+        match written {
+            Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+                Err(CliError::io("writing to stdout", error))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// A progress or status line for people, on stderr; silent under `--output json`.
     pub fn note(&self, line: impl std::fmt::Display) {
         if self.format == Format::Text {

@@ -16,6 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+# Everything after this line in an existing report is hand-written and kept.
+NOTES_MARKER = "<!-- Notes below this line are written by hand; scripts/bench keeps them. -->"
+
 # Above this 1-minute load average per core at the start or end of the run,
 # the report says the machine was busy.
 BUSY_LOAD_PER_CORE = 0.25
@@ -257,8 +260,14 @@ def main() -> int:
     head += [f"# which ran: {c}" for c in commands]
     head += ["```", ""]
 
-    text = "\n".join(head + body).rstrip() + "\n"
     out = args.output
+    notes = ""
+    if out.exists():
+        previous = out.read_text()
+        if NOTES_MARKER in previous:
+            notes = previous.split(NOTES_MARKER, 1)[1].strip()
+    body += [NOTES_MARKER, "", notes] if notes else [NOTES_MARKER]
+    text = "\n".join(head + body).rstrip() + "\n"
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:

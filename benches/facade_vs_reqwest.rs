@@ -1,5 +1,5 @@
 //! The facade's `registry().fetch_item::<Organisation>` against plain reqwest
-//! + serde_json decoding into the same generated type, on one loopback server
+//! with serde_json decoding into the same generated type, on one loopback server
 //! in one process: sequential calls and 64 concurrent callers, in interleaved
 //! rounds (the two clients alternate, and which goes first alternates too), so
 //! that drift in the machine's load hits both alike. Also counts the

@@ -47,6 +47,15 @@ def num(value, digits=0, suffix=""):
     return f"{value:,.{digits}f}{suffix}"
 
 
+def commit(results: Path) -> str:
+    """The commit scripts/bench measured, as `sha` plus a dirty mark."""
+    recorded = read(results / "commit")
+    if not recorded:
+        recorded = sh("git", "rev-parse", "--short", "HEAD")
+    sha, _, rest = recorded.partition(" ")
+    return f"`{sha}` {rest}".strip()
+
+
 def machine(results: Path, lines: list) -> float:
     cores = int(sh("nproc") or "1")
     memory = sh("free", "-g").splitlines()
@@ -64,8 +73,7 @@ def machine(results: Path, lines: list) -> float:
         f"- CPU: {cpu}, `nproc` = {cores}",
         f"- memory (`free -g`): {mem_total} GB",
         f"- `rustc -V`: {sh('rustc', '-V')}; `cargo -V`: {sh('cargo', '-V')}",
-        f"- commit: `{sh('git', 'rev-parse', '--short', 'HEAD')}`"
-        + (" (with uncommitted changes)" if sh("git", "status", "--porcelain", "--untracked-files=no") else ""),
+        f"- commit: {commit(results)}",
         f"- load average (1, 5, 15 min) at start: {' '.join(start) or '?'}; at end: {' '.join(end) or '?'}",
         "",
     ]

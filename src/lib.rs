@@ -50,6 +50,7 @@ pub mod models;
 /// What the servers' in-body answers mean: which `success: false` flags are
 /// ordinary answers, and which messages mean "not found".
 pub mod outcomes;
+pub mod pagination;
 pub mod raw;
 pub mod retry;
 /// The table of Provena services and where a deployment serves them.

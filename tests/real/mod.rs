@@ -17,6 +17,7 @@ macro_rules! workflows {
 pub mod auth;
 pub mod datastore;
 pub mod job;
+pub mod paging;
 pub mod registry;
 
 use std::future::Future;

@@ -43,6 +43,9 @@ mod client;
 pub mod clients;
 pub mod config;
 pub mod error;
+#[cfg(feature = "job")]
+#[cfg_attr(docsrs, doc(cfg(feature = "job")))]
+pub mod jobs;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;

@@ -62,6 +62,7 @@ fn workflows() -> Vec<(&'static str, Workflow)> {
     all.extend(real::job::WORKFLOWS.iter().copied());
     all.extend(real::auth::WORKFLOWS.iter().copied());
     all.extend(real::paging::WORKFLOWS.iter().copied());
+    all.extend(real::waiting::WORKFLOWS.iter().copied());
     all
 }
 

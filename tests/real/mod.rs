@@ -19,6 +19,7 @@ pub mod datastore;
 pub mod job;
 pub mod paging;
 pub mod registry;
+pub mod waiting;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -48,6 +48,7 @@
 //! `classify`, decides what each poll means; it is unit-tested as a table.
 
 use std::future::Future;
+#[cfg(feature = "prov")]
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -51,6 +51,12 @@
 //!   that carried it, instead of fetching for ever;
 //! * an error ends the stream after being yielded.
 
+// Builds without a service that pages keep the machinery, unused.
+#![cfg_attr(
+    not(any(feature = "registry", feature = "datastore", feature = "job")),
+    allow(dead_code, unused_macros)
+)]
+
 use std::collections::HashSet;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};

@@ -4,7 +4,7 @@
 //! generating a report, ... each start a job and answer with its session
 //! id. [`JobApiClient::wait`] polls the job until it succeeds or fails, with
 //! jittered, growing pauses between polls (the backoff of
-//! [`RetryPolicy`](crate::retry::RetryPolicy)) and an overall time limit:
+//! [`RetryPolicy`]) and an overall time limit:
 //!
 //! ```no_run
 //! use std::time::Duration;

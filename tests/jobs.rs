@@ -677,3 +677,36 @@ async fn a_failed_report_job_is_a_job_error_and_downloads_nothing() {
     assert!(entries(&dir).is_empty());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test(start_paused = true)]
+async fn by_default_the_first_pause_is_at_most_half_a_second_and_the_grace_two_minutes() {
+    let deployment = MockDeployment::start().await;
+    let polls = serve_polls(deployment.service("job"), vec![unknown_session()]);
+    let started = tokio::time::Instant::now();
+
+    let error = deployment
+        .client()
+        .job_api()
+        .wait("session-1")
+        .send()
+        .await
+        .expect_err("never visible");
+
+    assert!(matches!(error, WaitError::Api { .. }), "{error:?}");
+    let polls = polls.lock().expect("polls").clone();
+    let first_pause = polls[1] - polls[0];
+    assert!(
+        first_pause >= Duration::from_millis(250) && first_pause <= Duration::from_millis(500),
+        "{first_pause:?}"
+    );
+    let gave_up = *polls.last().expect("polls") - started;
+    assert!(
+        gave_up > 120 * SECOND,
+        "not before the grace period ended: {gave_up:?}"
+    );
+    let before_last = polls[polls.len() - 2] - started;
+    assert!(
+        before_last <= 120 * SECOND,
+        "the poll before was still within it: {before_last:?}"
+    );
+}

@@ -690,3 +690,26 @@ async fn every_paginated_facade_method_pages_through_its_own_route() {
         "three pages of two for each job list"
     );
 }
+
+#[tokio::test]
+async fn a_paginator_names_its_operation_and_first_request_and_each_clone_streams_from_the_start() {
+    let deployment = MockDeployment::start().await;
+    serve_generated(&deployment, "job", 5, "limit", "jobs", false, job);
+    let request = jobs_request(2);
+
+    let paginator = deployment.client().job_api().list_jobs_paginated(&request);
+    let copy = paginator.clone();
+
+    assert_eq!(paginator.operation().to_string(), "job.list_jobs");
+    assert_eq!(paginator.request(), &request);
+    let shown = format!("{paginator:?}");
+    assert!(
+        shown.contains("list_jobs") && shown.contains("limit: 2"),
+        "{shown}"
+    );
+    let first: Vec<_> = paginator.items().try_collect().await.expect("pages");
+    let second: Vec<_> = copy.items().try_collect().await.expect("pages");
+    assert_eq!(first.len(), 5);
+    assert_eq!(first, second, "a clone starts from the first page too");
+    assert_eq!(deployment.service("job").hits(), 6);
+}

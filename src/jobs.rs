@@ -189,7 +189,10 @@ impl std::fmt::Debug for ReportGenerated {
 fn url_host(url: &str) -> String {
     url::Url::parse(url)
         .ok()
-        .and_then(|url| url.host_str().map(|host| format!("https://{host}/…")))
+        .and_then(|url| {
+            url.host_str()
+                .map(|host| format!("{}://{host}/…", url.scheme()))
+        })
         .unwrap_or_else(|| "<unparsable URL>".to_string())
 }
 
@@ -429,13 +432,7 @@ impl JobApiClient {
         let response = start
             .await
             .map_err(|error| WaitError::Start(Box::new(error)))?;
-        let session_id = response
-            .job_session_id()
-            .ok_or(WaitError::NotStarted {
-                response: R::RESPONSE,
-            })?
-            .to_string();
-        let job = self.wait(session_id).send().await?;
+        let job = response.job_wait(self)?.send().await?;
         Ok(Finished { response, job })
     }
 }
@@ -585,6 +582,33 @@ pub trait StartsJob {
     const SESSION_ID_FIELD: &'static str;
     /// The session id of the job it started; `None` when it started none.
     fn job_session_id(&self) -> Option<&str>;
+
+    /// A wait for the job this answer names, to configure and send.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use provena_client::jobs::StartsJob;
+    /// # async fn run(client: provena_client::ProvenaClient,
+    /// #     record: provena_client::models::ModelRunRecord) -> Result<(), Box<dyn std::error::Error>> {
+    /// let started = client.prov().register_model_run(&record).await?;
+    /// let job = started
+    ///     .job_wait(&client.job_api())?
+    ///     .max_wait(Duration::from_secs(60))
+    ///     .send()
+    ///     .await?;
+    /// # let _ = job;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError::NotStarted`] when the answer names no job.
+    fn job_wait(&self, jobs: &JobApiClient) -> Result<JobWait, WaitError> {
+        let session_id = self.job_session_id().ok_or(WaitError::NotStarted {
+            response: Self::RESPONSE,
+        })?;
+        Ok(jobs.wait(session_id))
+    }
 }
 
 /// Reads a session id field, whether optional or not.
@@ -699,7 +723,9 @@ impl crate::ProvenaClient {
     /// the report job, waits for it (default settings), downloads the report
     /// from the URL in the job's result, and writes it to a temporary file
     /// beside `path`, renamed into place once complete, so that `path` never
-    /// holds a partial report.
+    /// holds a partial report. The download goes through the client's HTTP
+    /// client, without the bearer token (the URL is presigned), within the
+    /// configured request timeout.
     ///
     /// ```no_run
     /// use std::num::NonZeroU64;

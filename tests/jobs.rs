@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use provena_client::clients::registry::Model;
-use provena_client::jobs::{JOB_STARTING_RESPONSES, JobOutcome, JobResult, ReportError, WaitError};
+use provena_client::jobs::{
+    JOB_STARTING_RESPONSES, JobOutcome, JobResult, ReportError, StartsJob, WaitError,
+};
 use provena_client::models;
 use serde_json::{Value, json};
 
@@ -708,5 +710,38 @@ async fn by_default_the_first_pause_is_at_most_half_a_second_and_the_grace_two_m
     assert!(
         before_last <= 120 * SECOND,
         "the poll before was still within it: {before_last:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_starting_answer_gives_a_wait_for_its_job_to_configure() {
+    let deployment = MockDeployment::start().await;
+    serve_polls(
+        deployment.service("job"),
+        vec![fetched(job_row("PENDING", "REGISTRY_WAKE_UP", None, None))],
+    );
+    let launched: models::AdminLaunchJobResponse =
+        serde_json::from_value(json!({"session_id": "launched"})).expect("answer");
+    let client = deployment.client();
+
+    let error = launched
+        .job_wait(&client.job_api())
+        .expect("the answer names a job")
+        .as_admin()
+        .max_wait(5 * SECOND)
+        .send()
+        .await
+        .expect_err("still pending");
+
+    assert!(
+        matches!(&error, WaitError::TimedOut { session_id, waited, .. }
+        if session_id == "launched" && waited == &(5 * SECOND)),
+        "{error:?}"
+    );
+    let polls = deployment.service("job").requests();
+    assert!(
+        polls
+            .iter()
+            .all(|poll| poll.path == "/jobs/admin/fetch" && session_of(poll) == Some("launched"))
     );
 }

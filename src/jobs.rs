@@ -592,7 +592,7 @@ pub trait StartsJob {
     /// #     record: provena_client::models::ModelRunRecord) -> Result<(), Box<dyn std::error::Error>> {
     /// let started = client.prov().register_model_run(&record).await?;
     /// let job = started
-    ///     .job_wait(&client.job_api())?
+    ///     .job_wait(client.job_api())?
     ///     .max_wait(Duration::from_secs(60))
     ///     .send()
     ///     .await?;

@@ -725,7 +725,7 @@ async fn a_starting_answer_gives_a_wait_for_its_job_to_configure() {
     let client = deployment.client();
 
     let error = launched
-        .job_wait(&client.job_api())
+        .job_wait(client.job_api())
         .expect("the answer names a job")
         .as_admin()
         .max_wait(5 * SECOND)

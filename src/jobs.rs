@@ -1046,5 +1046,45 @@ mod tests {
             JobResult::decode(&S::ModelRunBatchSubmit, map(serde_json::json!({})).as_ref())
                 .is_err()
         );
+        let batch = JobResult::decode(
+            &S::ModelRunBatchSubmit,
+            map(serde_json::json!({"batch_id": "b-1"})).as_ref(),
+        )
+        .expect("decodes");
+        assert_eq!(
+            batch,
+            JobResult::BatchSubmitted(BatchSubmitted {
+                batch_id: "b-1".into()
+            })
+        );
+    }
+
+    #[cfg(feature = "prov")]
+    #[test]
+    fn model_run_lodging_results_carry_the_lodged_record() {
+        use models::JobSubType as S;
+        let result = serde_json::json!({"record": {
+            "id": "10378.1/42",
+            "prov_json": "{}",
+            "record": {
+                "workflow_template_id": "10378.1/1", "inputs": [], "outputs": [],
+                "display_name": "Run", "description": "a run",
+                "associations": {"modeller_id": "10378.1/2"},
+                "start_time": 1, "end_time": 2
+            }
+        }});
+        for sub_type in [
+            S::ModelRunProvLodge,
+            S::ModelRunLodgeOnly,
+            S::ModelRunUpdate,
+        ] {
+            match JobResult::decode(&sub_type, result.as_object()) {
+                Ok(JobResult::ModelRunLodged(lodged)) => {
+                    assert_eq!(lodged.record.id, "10378.1/42");
+                    assert_eq!(lodged.record.record.display_name, "Run");
+                }
+                other => panic!("{}: {other:?}", sub_type.as_str()),
+            }
+        }
     }
 }

@@ -711,6 +711,20 @@ async fn by_default_the_first_pause_is_at_most_half_a_second_and_the_grace_two_m
         before_last <= 120 * SECOND,
         "the poll before was still within it: {before_last:?}"
     );
+    // Pauses double from half a second up to fifteen: from the sixth on,
+    // each is between half of that and all of it.
+    let capped: Vec<Duration> = polls
+        .windows(2)
+        .skip(5)
+        .map(|pair| pair[1] - pair[0])
+        .collect();
+    assert!(capped.len() >= 5, "{} pauses at the cap", capped.len());
+    for pause in &capped {
+        assert!(
+            *pause >= Duration::from_millis(7500) && *pause <= 15 * SECOND,
+            "{pause:?}"
+        );
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -744,4 +758,35 @@ async fn a_starting_answer_gives_a_wait_for_its_job_to_configure() {
             .iter()
             .all(|poll| poll.path == "/jobs/admin/fetch" && session_of(poll) == Some("launched"))
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn start_and_wait_follows_an_optional_session_id_that_is_there() {
+    let deployment = MockDeployment::start().await;
+    deployment.service("prov").push(Reply::json(
+        200,
+        &json!({"status": {"success": true, "details": "ok"}, "session_id": "batch-job"}),
+    ));
+    serve_polls(
+        deployment.service("job"),
+        vec![fetched(job_row(
+            "SUCCEEDED",
+            "MODEL_RUN_BATCH_SUBMIT",
+            Some(json!({"batch_id": "b-7"})),
+            None,
+        ))],
+    );
+    let client = deployment.client();
+    let batch = models::RegisterBatchModelRunRequest { records: vec![] };
+
+    let done = client
+        .job_api()
+        .start_and_wait(client.prov().register_batch_model_runs(&batch))
+        .await
+        .expect("submitted");
+
+    assert!(matches!(done.job.result, JobResult::BatchSubmitted(b) if b.batch_id == "b-7"));
+    let polls = deployment.service("job").requests();
+    assert_eq!(polls.len(), 1);
+    assert_eq!(session_of(&polls[0]), Some("batch-job"));
 }

@@ -181,6 +181,18 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A paginated list handed out a pagination key it had already handed
+    /// out: following it would fetch the same pages for ever, so the stream
+    /// stops (see [`crate::pagination`]).
+    #[error(
+        "{operation}: page {page} repeats an earlier pagination key; stopped instead of looping"
+    )]
+    RepeatedPaginationKey {
+        /// The list operation.
+        operation: OperationName,
+        /// The number (from 1) of the page whose next key was a repeat.
+        page: usize,
+    },
     /// An auth manager could not be set up (unusable realm URL, missing
     /// offline token, ...).
     #[error("authentication setup failed: {0}")]
@@ -280,7 +292,8 @@ impl Error {
             | Error::TooLarge { operation, .. }
             | Error::InvalidInput { operation, .. }
             | Error::Auth { operation, .. }
-            | Error::Transport { operation, .. } => Some(*operation),
+            | Error::Transport { operation, .. }
+            | Error::RepeatedPaginationKey { operation, .. } => Some(*operation),
             Error::Config(_) | Error::AuthSetup(_) | Error::Builder { .. } => None,
         }
     }
@@ -455,6 +468,7 @@ impl Error {
             Error::InvalidInput { .. } => "invalid_input",
             Error::Auth { .. } => "auth",
             Error::Transport { .. } => "transport",
+            Error::RepeatedPaginationKey { .. } => "repeated_pagination_key",
             Error::AuthSetup(_) => "auth_setup",
             Error::Config(_) => "config",
             Error::Builder { .. } => "builder",

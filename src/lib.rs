@@ -47,6 +47,9 @@ pub mod config;
 pub mod datasets;
 pub mod error;
 pub mod ids;
+#[cfg(feature = "job")]
+#[cfg_attr(docsrs, doc(cfg(feature = "job")))]
+pub mod jobs;
 #[cfg(feature = "lineage")]
 #[cfg_attr(docsrs, doc(cfg(feature = "lineage")))]
 pub mod lineage;
@@ -57,6 +60,7 @@ pub mod models;
 /// What the servers' in-body answers mean: which `success: false` flags are
 /// ordinary answers, and which messages mean "not found".
 pub mod outcomes;
+pub mod pagination;
 pub mod raw;
 pub mod retry;
 #[cfg(all(feature = "search", feature = "registry"))]

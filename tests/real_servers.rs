@@ -63,6 +63,8 @@ fn workflows() -> Vec<(&'static str, Workflow)> {
     all.extend(real::auth::WORKFLOWS.iter().copied());
     all.extend(real::cli::WORKFLOWS.iter().copied());
     all.extend(real::search::WORKFLOWS.iter().copied());
+    all.extend(real::paging::WORKFLOWS.iter().copied());
+    all.extend(real::waiting::WORKFLOWS.iter().copied());
     all
 }
 

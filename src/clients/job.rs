@@ -40,7 +40,7 @@ impl JobApiClient {
 /// Administrator operations of the job service: `client.job_api().admin()`.
 #[derive(Debug, Clone, Copy)]
 pub struct JobApiAdminClient<'a> {
-    raw: &'a Raw,
+    pub(crate) raw: &'a Raw,
 }
 
 impl JobApiAdminClient<'_> {

@@ -606,7 +606,7 @@ impl RegistryClient {
 /// Operations on registry items of any subtype: `client.registry().general()`.
 #[derive(Debug, Clone, Copy)]
 pub struct RegistryGeneralClient<'a> {
-    raw: &'a Raw,
+    pub(crate) raw: &'a Raw,
 }
 
 impl RegistryGeneralClient<'_> {

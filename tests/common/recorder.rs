@@ -108,10 +108,14 @@ impl Reply {
     }
 }
 
+/// Computes the reply to a request from the request itself.
+pub type Responder = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
 #[derive(Default)]
 struct State {
     requests: Vec<Recorded>,
     queue: VecDeque<Reply>,
+    responder: Option<Responder>,
     fallback: Option<Reply>,
 }
 
@@ -176,12 +180,18 @@ impl Recorder {
         self.lock().queue.push_back(reply);
     }
 
+    /// Answers every request the queue does not with `responder`'s reply to
+    /// it (for servers that generate pages, or count polls).
+    pub fn respond_with(&self, responder: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) {
+        self.lock().responder = Some(Arc::new(responder));
+    }
+
     /// The reply used when the queue is empty.
     pub fn set_fallback(&self, reply: Reply) {
         self.lock().fallback = Some(reply);
     }
 
-    /// Forgets queued replies, the fallback and recorded requests.
+    /// Forgets queued replies, the responder, the fallback and recorded requests.
     pub fn reset(&self) {
         *self.lock() = State::default();
     }
@@ -248,8 +258,13 @@ async fn handle(
         let mut state = state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let reply = state
+            .queue
+            .pop_front()
+            .or_else(|| state.responder.as_ref().map(|respond| respond(&recorded)))
+            .or_else(|| state.fallback.clone());
         state.requests.push(recorded);
-        state.queue.pop_front().or_else(|| state.fallback.clone())
+        reply
     };
     match reply
         .unwrap_or_else(|| Reply::json(404, &serde_json::json!({"detail": "no reply scripted"})))

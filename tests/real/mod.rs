@@ -18,8 +18,10 @@ pub mod auth;
 pub mod cli;
 pub mod datastore;
 pub mod job;
+pub mod paging;
 pub mod registry;
 pub mod search;
+pub mod waiting;
 
 use std::future::Future;
 use std::pin::Pin;

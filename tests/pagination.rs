@@ -713,3 +713,35 @@ async fn a_paginator_names_its_operation_and_first_request_and_each_clone_stream
     assert_eq!(first, second, "a clone starts from the first page too");
     assert_eq!(deployment.service("job").hits(), 6);
 }
+
+#[tokio::test]
+async fn a_limited_stream_of_registry_pages_counts_their_optional_items() {
+    let deployment = MockDeployment::start().await;
+    let template = model_template();
+    serve_generated(
+        &deployment,
+        "registry",
+        1_000,
+        "page_size",
+        "items",
+        true,
+        move |n| model_item(&template, n),
+    );
+    let request = models::SubtypeListRequest {
+        page_size: 100,
+        ..Default::default()
+    };
+
+    let pages: Vec<_> = deployment
+        .client()
+        .registry()
+        .list_items_paginated::<Model>(&request)
+        .limit(150)
+        .pages()
+        .try_collect()
+        .await
+        .expect("pages");
+
+    assert_eq!(pages.len(), 2, "the second page reaches 150 items");
+    assert_eq!(deployment.service("registry").hits(), 2);
+}

@@ -456,3 +456,180 @@ fn dataset_mint_refuses_metadata_that_does_not_match_naming_the_file() {
         stderr(&output)
     );
 }
+
+/// A job row as the job service serves it.
+fn job(
+    status: &str,
+    sub_type: &str,
+    result: serde_json::Value,
+    info: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({"job": {
+        "session_id": "s-1", "created_timestamp": 0, "username": "me", "payload": {},
+        "job_type": match sub_type { "GENERATE_REPORT" => "REPORT", "SEND_EMAIL" => "EMAIL", _ => "PROV_LODGE" },
+        "job_sub_type": sub_type, "status": status, "gsi_status": status,
+        "result": result, "info": info
+    }})
+}
+
+#[test]
+fn job_watch_prints_the_final_status_of_a_job_that_succeeded() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.path("/jobs/user/fetch")
+            .query_param("session_id", "s-1");
+        then.status(200).json_body(job(
+            "SUCCEEDED",
+            "SEND_EMAIL",
+            serde_json::Value::Null,
+            None,
+        ));
+    });
+
+    let output = provena(&server, &home())
+        .args(["job", "watch", "s-1"])
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().next(), Some("job s-1: SUCCEEDED"));
+}
+
+#[test]
+fn job_watch_exits_4_when_the_job_failed_and_says_why() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.path("/jobs/user/fetch");
+        then.status(200).json_body(job(
+            "FAILED",
+            "MODEL_RUN_LODGE_ONLY",
+            serde_json::Value::Null,
+            Some("no such template"),
+        ));
+    });
+
+    let output = provena(&server, &home())
+        .args(["job", "watch", "s-1"])
+        .output()
+        .expect("runs");
+
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no such template"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn report_starts_the_job_waits_and_writes_the_docx() {
+    let server = MockServer::start();
+    let home = home();
+    let docx = b"PK\x03\x04 pretend docx".to_vec();
+    let start = server.mock(|when, then| {
+        when.path("/explore/generate/report");
+        then.status(200).json_body(serde_json::json!({
+            "status": {"success": true, "details": "started"}, "session_id": "s-1"
+        }));
+    });
+    server.mock(|when, then| {
+        when.path("/jobs/user/fetch");
+        then.status(200).json_body(job(
+            "SUCCEEDED",
+            "GENERATE_REPORT",
+            serde_json::json!({"report_url": format!("{}/reports/r.docx?X-Amz-Signature=secret", server.base_url())}),
+            None,
+        ));
+    });
+    let download = server.mock(|when, then| {
+        when.path("/reports/r.docx");
+        then.status(200).body(&docx);
+    });
+    let target = home.join("report.docx");
+
+    let output = provena(&server, &home)
+        .args([
+            "report",
+            "10378.1/5",
+            "--depth",
+            "2",
+            "--subtype",
+            "model-run",
+            "-o",
+        ])
+        .arg(&target)
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    start.assert();
+    download.assert();
+    assert_eq!(std::fs::read(&target).expect("written"), docx);
+    assert!(!stdout(&output).contains("secret") && !stderr(&output).contains("secret"));
+}
+
+#[test]
+fn list_follows_every_page_and_prints_one_line_per_item() {
+    let server = MockServer::start();
+    let page = |items: serde_json::Value, key: serde_json::Value| {
+        serde_json::json!({"status": {"success": true, "details": "ok"}, "items": items,
+                           "pagination_key": key, "total_item_count": 3})
+    };
+    let item = |id: &str| serde_json::json!({"id": id, "display_name": format!("name of {id}")});
+    let second = server.mock(|when, then| {
+        when.path("/registry/general/list")
+            .body_includes("\"next\"");
+        then.status(200).json_body(page(
+            serde_json::json!([item("10378.1/3")]),
+            serde_json::Value::Null,
+        ));
+    });
+    let first = server.mock(|when, then| {
+        when.path("/registry/general/list")
+            .body_includes("\"MODEL\"");
+        then.status(200).json_body(page(
+            serde_json::json!([item("10378.1/1"), item("10378.1/2")]),
+            serde_json::json!({"next": "page-2"}),
+        ));
+    });
+
+    let output = provena(&server, &home())
+        .args(["list", "model"])
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let ids: Vec<String> = stdout(&output)
+        .lines()
+        .map(|line| line.split_whitespace().next().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(ids, ["10378.1/1", "10378.1/2", "10378.1/3"]);
+    first.assert();
+    second.assert();
+}
+
+#[test]
+fn list_with_json_output_is_one_array_and_a_limit_stops_early() {
+    let server = MockServer::start();
+    let items: Vec<_> = (0..5)
+        .map(|i| serde_json::json!({"id": format!("10378.1/{i}")}))
+        .collect();
+    let only = server.mock(|when, then| {
+        when.path("/registry/general/list");
+        then.status(200).json_body(serde_json::json!({
+            "status": {"success": true, "details": "ok"}, "items": items,
+            "pagination_key": {"next": "more"}
+        }));
+    });
+
+    let output = provena(&server, &home())
+        .args(["list", "dataset", "--limit", "3", "--output", "json"])
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed: Vec<serde_json::Value> =
+        serde_json::from_slice(&output.stdout).expect("a JSON array");
+    assert_eq!(printed.len(), 3);
+    only.assert_calls(1);
+}

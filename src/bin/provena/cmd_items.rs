@@ -104,3 +104,82 @@ pub async fn get(context: &Context, args: Get) -> Result<(), CliError> {
         writeln!(out, "status:   {}", field("record_type"))
     })
 }
+
+/// Options of `provena list`.
+#[derive(Debug, Args)]
+pub struct List {
+    /// The subtype to list, e.g. `dataset`, `model-run`, `organisation`.
+    #[arg(value_parser = parse_subtype)]
+    subtype: ItemSubType,
+    /// Stop after this many items (every page otherwise).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Items asked for per page.
+    #[arg(long, default_value_t = 50)]
+    page_size: u16,
+}
+
+/// Streams every item of a subtype, page after page, printing as they come:
+/// `id  name` lines, or one JSON array written item by item.
+pub async fn list(context: &Context, args: List) -> Result<(), CliError> {
+    use futures_util::StreamExt as _;
+    use std::io::Write as _;
+
+    let client = context.client()?;
+    let request = provena_client::models::GeneralListRequest {
+        filter_by: Some(provena_client::models::FilterOptions {
+            item_subtype: Some(args.subtype.clone()),
+            ..Default::default()
+        }),
+        page_size: i64::from(args.page_size),
+        ..Default::default()
+    };
+    let mut paginator = client
+        .registry()
+        .general()
+        .list_general_registry_items_paginated(&request);
+    if let Some(limit) = args.limit {
+        paginator = paginator.limit(limit);
+    }
+    let mut items = paginator.items();
+    let json = context.out.is_json();
+    let mut stdout = std::io::stdout().lock();
+    let mut count = 0usize;
+    // A closed pipe ends the listing quietly; any other write error fails it.
+    let written = |result: std::io::Result<()>| match result {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(error) => Err(CliError::io("writing to stdout", error)),
+        Ok(()) => Ok(true),
+    };
+    if json && !written(write!(stdout, "["))? {
+        return Ok(());
+    }
+    while let Some(item) = items.next().await {
+        let item = match item {
+            Ok(item) => item,
+            Err(error) => {
+                if json {
+                    let _ = writeln!(stdout, "\n]");
+                }
+                return Err(CliError::from(error));
+            }
+        };
+        let line = if json {
+            let separator = if count == 0 { "\n  " } else { ",\n  " };
+            write!(stdout, "{separator}{item}")
+        } else {
+            let field = |name: &str| item.get(name).and_then(|v| v.as_str()).unwrap_or("");
+            writeln!(stdout, "{:<20} {}", field("id"), field("display_name"))
+        };
+        if !written(line)? {
+            return Ok(());
+        }
+        count += 1;
+    }
+    if json && !written(writeln!(stdout, "{}]", if count == 0 { "" } else { "\n" }))? {
+        return Ok(());
+    }
+    written(stdout.flush())?;
+    context.out.note(format_args!("{count} items"));
+    Ok(())
+}

@@ -22,6 +22,9 @@ pub enum CliError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A watched job finished unsuccessfully.
+    #[error("{0}")]
+    JobFailed(String),
     /// Any other failure, already worded for the user.
     #[error("{0}")]
     Failed(String),
@@ -36,6 +39,7 @@ impl CliError {
         match self {
             Self::Usage(_) => Self::USAGE,
             Self::LoginNeeded(_) => 3,
+            Self::JobFailed(_) => 4,
             Self::Api(_) | Self::Io { .. } | Self::Failed(_) => 1,
         }
     }

@@ -11,6 +11,7 @@
 mod cmd_auth;
 mod cmd_dataset;
 mod cmd_items;
+mod cmd_job;
 mod cmd_lineage;
 mod cmd_model_run;
 mod context;
@@ -55,6 +56,13 @@ enum Command {
     Search(cmd_items::Search),
     /// Fetch any registry item by id, whatever its subtype.
     Get(cmd_items::Get),
+    /// List every item of a subtype, page after page.
+    List(cmd_items::List),
+    /// Jobs: wait for one to finish.
+    #[command(subcommand)]
+    Job(cmd_job::Job),
+    /// Generate an item's provenance report (.docx) and save it.
+    Report(cmd_job::Report),
     /// Datasets: mint one, download or upload its files.
     #[command(subcommand)]
     Dataset(cmd_dataset::Dataset),
@@ -116,6 +124,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Whoami => cmd_auth::whoami(&context).await,
         Command::Search(args) => cmd_items::search(&context, args).await,
         Command::Get(args) => cmd_items::get(&context, args).await,
+        Command::List(args) => cmd_items::list(&context, args).await,
+        Command::Job(command) => cmd_job::run(&context, command).await,
+        Command::Report(args) => cmd_job::report(&context, args).await,
         Command::Dataset(command) => cmd_dataset::run(&context, command).await,
         Command::Lineage(args) => cmd_lineage::lineage(&context, args).await,
         Command::ModelRun(command) => cmd_model_run::run(&context, command).await,

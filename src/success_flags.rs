@@ -18,7 +18,7 @@ use serde_json::Value;
 /// flag, or an empty string. `None` when every flag is `true`, missing or
 /// not a boolean, and when the body is not JSON.
 pub(crate) fn failure_reported(flags: &[&str], body: &[u8]) -> Option<String> {
-    if flags.is_empty() {
+    if flags.is_empty() || !may_hold_a_false_flag(flags, body) {
         return None;
     }
     // Every flag and its `details` sibling, in one tree of object keys.
@@ -52,6 +52,31 @@ pub(crate) fn failure_reported(flags: &[&str], body: &[u8]) -> Option<String> {
             .and_then(Value::as_str)
             .unwrap_or_default();
         Some(details.to_owned())
+    })
+}
+
+/// A byte scan that rules out most successful answers without parsing: a
+/// flag can only be `false` if the body has its key (`"success"`) followed by
+/// `:` and `false`. Keys written with `\u` escapes are not searched for, so
+/// a body with any `\u` always goes on to the probe.
+fn may_hold_a_false_flag(flags: &[&str], body: &[u8]) -> bool {
+    if memchr::memmem::find(body, b"\\u").is_some() {
+        return true;
+    }
+    flags.iter().any(|flag| {
+        let Some(last) = pointer_tokens(flag).pop() else {
+            return true;
+        };
+        if last.contains(['"', '\\']) {
+            return true;
+        }
+        let key = format!("\"{last}\"");
+        memchr::memmem::find_iter(body, key.as_bytes()).any(|at| {
+            let rest = &body[at + key.len()..];
+            let rest = rest.trim_ascii_start();
+            rest.strip_prefix(b":")
+                .is_some_and(|value| value.trim_ascii_start().starts_with(b"false"))
+        })
     })
 }
 
@@ -244,6 +269,11 @@ mod tests {
         "",
         "null",
         r#"{"status": {"success": null, "details": "null flag"}}"#,
+        "{\"status\":{\"success\"\n :\tfalse,\"details\":\"spaced\"}}",
+        r#"{"status": {"succ\u0065ss": false, "details": "escaped flag key"}}"#,
+        r#"{"note": "\"success\": false", "status": {"success": true}}"#,
+        r#"{"status": {"success": true}, "items": [{"success": false}]}"#,
+        r#"{"status": {"successful": false, "success": true}}"#,
     ];
 
     #[test]
@@ -257,6 +287,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_pre_scan_rules_out_bodies_whose_flag_key_is_never_followed_by_false() {
+        use super::may_hold_a_false_flag as scan;
+        let flags = &["/status/success"];
+        assert!(!scan(
+            flags,
+            br#"{"status": {"success": true}, "locked": false}"#
+        ));
+        assert!(!scan(
+            flags,
+            br#"{"successful": false, "status": {"success": true}}"#
+        ));
+        assert!(scan(flags, br#"{"status": {"success" : false}}"#));
+        assert!(scan(
+            flags,
+            br#"{"status": {"success": true}, "x": "\u0041"}"#
+        ));
     }
 
     #[test]

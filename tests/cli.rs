@@ -4,6 +4,8 @@
 //! Commands whose services run here are also tested against the real
 //! servers (tests/real/cli.rs); these cover what needs a scripted answer.
 
+mod common;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -632,4 +634,73 @@ fn list_with_json_output_is_one_array_and_a_limit_stops_early() {
         serde_json::from_slice(&output.stdout).expect("a JSON array");
     assert_eq!(printed.len(), 3);
     only.assert_calls(1);
+}
+
+#[test]
+fn login_prints_the_url_and_code_then_commands_use_the_cached_login_until_logout() {
+    use common::keycloak::{CLIENT_ID, DeviceStep, Keycloak};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime for the Keycloak stand-in");
+    let keycloak = runtime.block_on(Keycloak::start());
+    keycloak.script_device(1, 600, &[DeviceStep::Pending, DeviceStep::Approve]);
+    let server = MockServer::start();
+    let home = home();
+    let logged_in = |command: &mut Command| {
+        command
+            .env_remove("PROVENA_ACCESS_TOKEN")
+            .env("PROVENA_TOKEN_CACHE_DIR", home.join("tokens"))
+            .args([
+                "--client-id",
+                CLIENT_ID,
+                "--keycloak-url",
+                keycloak.realm_url().as_str(),
+            ]);
+    };
+
+    let mut login = provena(&server, &home);
+    logged_in(&mut login);
+    let login = login.arg("login").output().expect("runs");
+
+    assert!(login.status.success(), "{}", stderr(&login));
+    assert!(
+        stderr(&login).contains("confirm the code"),
+        "{}",
+        stderr(&login)
+    );
+    let token = keycloak
+        .last_access_token()
+        .expect("the stand-in issued a token");
+    assert!(!stdout(&login).contains(&token) && !stderr(&login).contains(&token));
+
+    // A later command, in a new process, finds the login in the cache.
+    let item = fetched_item();
+    let fetch = server.mock(|when, then| {
+        when.path("/registry/general/fetch")
+            .header("authorization", format!("Bearer {token}"));
+        then.status(200)
+            .json_body(serde_json::to_value(&item).expect("json"));
+    });
+    let mut get = provena(&server, &home);
+    logged_in(&mut get);
+    let get = get.args(["get", "10378.1/7"]).output().expect("runs");
+    assert!(get.status.success(), "{}", stderr(&get));
+    fetch.assert();
+
+    let mut logout = provena(&server, &home);
+    logged_in(&mut logout);
+    assert!(
+        logout
+            .arg("logout")
+            .output()
+            .expect("runs")
+            .status
+            .success()
+    );
+    let mut after = provena(&server, &home);
+    logged_in(&mut after);
+    let after = after.args(["get", "10378.1/7"]).output().expect("runs");
+    assert_eq!(after.status.code(), Some(3), "{}", stderr(&after));
 }

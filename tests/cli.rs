@@ -498,6 +498,28 @@ fn job_watch_prints_the_final_status_of_a_job_that_succeeded() {
 }
 
 #[test]
+fn job_watch_shows_a_succeeded_job_whose_result_this_client_cannot_type() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.path("/jobs/user/fetch");
+        then.status(200).json_body(job(
+            "SUCCEEDED",
+            "MODEL_RUN_LODGE_ONLY",
+            serde_json::json!({"unexpected": "shape"}),
+            None,
+        ));
+    });
+
+    let output = provena(&server, &home())
+        .args(["job", "watch", "s-1"])
+        .output()
+        .expect("runs");
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().next(), Some("job s-1: SUCCEEDED"));
+}
+
+#[test]
 fn job_watch_exits_4_when_the_job_failed_and_says_why() {
     let server = MockServer::start();
     server.mock(|when, then| {

@@ -57,11 +57,17 @@ async fn watch(context: &Context, args: Watch) -> Result<(), CliError> {
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
-    let outcome = outcome.map_err(wait_error)?;
-    let (job, failed) = match &outcome {
-        JobOutcome::Succeeded(done) => (&done.job, false),
-        JobOutcome::Failed(failed) => (&failed.job, true),
+    let job = match outcome {
+        Ok(JobOutcome::Succeeded(done)) => done.job,
+        Ok(JobOutcome::Failed(failed)) => failed.job,
+        // The job finished; only its result is not the shape this client
+        // knows. Watching is about the status: show the job as served.
+        Err(WaitError::UndecodableResult { session_id, .. }) => {
+            client.job_api().fetch_job(&session_id).await?.job
+        }
+        Err(error) => return Err(wait_error(error)),
     };
+    let failed = job.status == provena_client::models::JobStatus::Failed;
     let watched = Watched {
         session_id: job.session_id.clone(),
         status: job.status.as_str().to_owned(),

@@ -1,8 +1,8 @@
 //! Peak heap and wall time of one large registry list response (20,000
 //! organisations, tens of MB) through the facade's
 //! `registry().list_items::<Organisation>` and through plain reqwest +
-//! serde_json into the same generated type; and (TODO after the pagination
-//! streams land) 100,000 items paged through a stream in flat memory.
+//! serde_json into the same generated type; and 100,000 items paged through
+//! the facade's stream (and by hand with reqwest) in flat memory.
 //!
 //! ```text
 //! cargo bench --bench memory -- [--smoke] [--items N] [--reps N]
@@ -237,16 +237,23 @@ async fn paged_plain(base: &str, page_size: usize) -> (usize, usize) {
     (seen, Counting::peak().saturating_sub(baseline))
 }
 
-/// TODO(pagination streams): the facade's stream over every item of the
-/// paged list, once `registry().list_items` has a streaming form (being
-/// built on another branch). Replace the body with: build a `ProvenaClient`
-/// for `base`, reset the peak (`Counting::reset_peak()`), drain the stream
-/// of organisations with page size `page_size` counting the items, and
-/// return `Some((items seen, peak heap above the baseline))`. `None` means
-/// "not available yet" and is reported as such.
+/// The facade's stream over every item of the paged list
+/// (`list_items_paginated`): items are counted and dropped as they come.
 async fn paged_facade_stream(base: &str, page_size: usize) -> Option<(usize, usize)> {
-    let _ = (base, page_size);
-    None
+    use futures_util::StreamExt as _;
+    let facade = ProvenaClient::new(config(base), StaticToken::shared(TOKEN)).expect("facade");
+    let request = list_request(page_size, None);
+    let baseline = Counting::reset_peak();
+    let mut items = facade
+        .registry()
+        .list_items_paginated::<Organisation>(&request)
+        .items();
+    let mut seen = 0usize;
+    while let Some(item) = items.next().await {
+        black_box(item.expect("a streamed organisation"));
+        seen += 1;
+    }
+    Some((seen, Counting::peak().saturating_sub(baseline)))
 }
 
 /// 100,000 items through pages: peak heap should stay near one page,
@@ -285,7 +292,7 @@ async fn streamed(server_items: usize, page_size: usize) -> Value {
             );
         }
         None => {
-            eprintln!("facade stream: not measured yet (TODO in benches/memory.rs)");
+            eprintln!("facade stream: not measured");
             results.push(
                 json!({ "client": "facade stream", "todo": "pagination streams not merged yet" }),
             );

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::{LineageGraph, Node};
+use super::{Edge, LineageGraph, Node};
 
 impl LineageGraph {
     /// The graph in Graphviz DOT: one box per node labelled with its id and
@@ -34,23 +34,24 @@ impl LineageGraph {
                 dot_escape(&node_label(node, "\n"))
             );
         }
-        for edge in self.graph.edge_indices() {
-            let (Some((from, to)), Some(weight)) = (
-                self.graph.edge_endpoints(edge),
-                self.graph.edge_weight(edge),
-            ) else {
-                continue;
-            };
+        for (from, to, edge) in self.numbered_edges() {
             let _ = writeln!(
                 out,
-                "  n{} -> n{} [label=\"{}\"];",
-                from.index(),
-                to.index(),
-                dot_escape(weight.relation().as_str())
+                "  n{from} -> n{to} [label=\"{}\"];",
+                dot_escape(edge.relation().as_str())
             );
         }
         out.push_str("}\n");
         out
+    }
+
+    /// Every edge with the positions of its two nodes (the `n{position}`
+    /// names both renderers give nodes), in the graph's order.
+    fn numbered_edges(&self) -> impl Iterator<Item = (usize, usize, &Edge)> + '_ {
+        self.graph.edge_indices().filter_map(|edge| {
+            let (from, to) = self.graph.edge_endpoints(edge)?;
+            Some((from.index(), to.index(), self.graph.edge_weight(edge)?))
+        })
     }
 
     /// The graph as a Mermaid flowchart (`flowchart BT`): one node per item
@@ -77,19 +78,11 @@ impl LineageGraph {
                 mermaid_escape(&node_label(node, "\n"))
             );
         }
-        for edge in self.graph.edge_indices() {
-            let (Some((from, to)), Some(weight)) = (
-                self.graph.edge_endpoints(edge),
-                self.graph.edge_weight(edge),
-            ) else {
-                continue;
-            };
+        for (from, to, edge) in self.numbered_edges() {
             let _ = writeln!(
                 out,
-                "  n{} -->|\"{}\"| n{}",
-                from.index(),
-                mermaid_escape(weight.relation().as_str()),
-                to.index()
+                "  n{from} -->|\"{}\"| n{to}",
+                mermaid_escape(edge.relation().as_str())
             );
         }
         out

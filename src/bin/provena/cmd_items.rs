@@ -146,11 +146,7 @@ pub async fn list(context: &Context, args: List) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
     let mut count = 0usize;
     // A closed pipe ends the listing quietly; any other write error fails it.
-    let written = |result: std::io::Result<()>| match result {
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(error) => Err(CliError::io("writing to stdout", error)),
-        Ok(()) => Ok(true),
-    };
+    let written = crate::output::stdout_written;
     if json && !written(write!(stdout, "["))? {
         return Ok(());
     }

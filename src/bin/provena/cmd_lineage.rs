@@ -66,7 +66,12 @@ pub async fn lineage(context: &Context, args: Lineage) -> Result<(), CliError> {
         Shape::Mermaid => graph.to_mermaid(),
         Shape::Tree => tree(&graph, &args.id, args.downstream),
     };
-    context.out.raw(&text)
+    let text = if text.ends_with('\n') {
+        text
+    } else {
+        text + "\n"
+    };
+    context.out.raw(text.as_bytes())
 }
 
 /// The item, then each neighbour one level deeper with the relation that

@@ -123,16 +123,7 @@ async fn template(context: &Context, args: Template) -> Result<(), CliError> {
             ));
             Ok(())
         }
-        None => {
-            use std::io::Write as _;
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(&csv).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(CliError::io("writing to stdout", e))
-                }
-                _ => Ok(()),
-            }
-        }
+        None => context.out.raw(&csv),
     }
 }
 

@@ -43,12 +43,7 @@ impl Out {
                 .and_then(|()| writeln!(lock)),
             Format::Text => text(&mut lock),
         };
-        match written.and_then(|()| lock.flush()) {
-            Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
-                Err(CliError::io("writing to stdout", error))
-            }
-            _ => Ok(()),
-        }
+        stdout_written(written.and_then(|()| lock.flush())).map(drop)
     }
 
     /// Whether results are printed as JSON.
@@ -56,25 +51,11 @@ impl Out {
         self.format == Format::Json
     }
 
-    /// Prints text that is already in its final form (DOT, CSV, JSON).
-    pub fn raw(&self, text: &str) -> Result<(), CliError> {
+    /// Prints output that is already in its final form (DOT, CSV, JSON) as
+    /// it is.
+    pub fn raw(&self, bytes: &[u8]) -> Result<(), CliError> {
         let mut stdout = io::stdout().lock();
-        let written = stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| {
-                if text.ends_with('\n') {
-                    Ok(())
-                } else {
-                    writeln!(stdout)
-                }
-            })
-            .and_then(|()| stdout.flush());
-        match written {
-            Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
-                Err(CliError::io("writing to stdout", error))
-            }
-            _ => Ok(()),
-        }
+        stdout_written(stdout.write_all(bytes).and_then(|()| stdout.flush())).map(drop)
     }
 
     /// A progress or status line for people, on stderr; silent under `--output json`.
@@ -82,5 +63,15 @@ impl Out {
         if self.format == Format::Text {
             eprintln!("{line}");
         }
+    }
+}
+
+/// The outcome of a write to stdout: `Ok(true)` written, `Ok(false)` the
+/// reader went away (a closed pipe: stop quietly), or the error.
+pub fn stdout_written(result: io::Result<()>) -> Result<bool, CliError> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(error) => Err(CliError::io("writing to stdout", error)),
     }
 }

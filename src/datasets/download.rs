@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 use super::credentials::Access;
 use super::handle::{self, Options, Reporter, or_cancelled};
 use super::{
-    Canceller, DatasetFile, DatasetFiles, Progress, Store, TransferError, TransferHandle,
-    TransferSummary, TransferredFile, is_plain_md5, paths, unquote,
+    DatasetFile, DatasetFiles, Store, TransferError, TransferHandle, TransferSummary,
+    TransferredFile, is_plain_md5, paths, unquote,
 };
 
 /// A download being configured, from [`DatasetFiles::download_all`] or
@@ -53,25 +53,7 @@ impl Download {
         }
     }
 
-    /// How many files download at once (at least 1).
-    pub fn concurrency(mut self, files: usize) -> Self {
-        self.options.concurrency = Some(files);
-        self
-    }
-
-    /// Calls `callback` with the progress after every chunk written and
-    /// every file completed. It runs on the transfer's tasks: keep it quick.
-    pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
-        self.options.callback = Some(Arc::new(callback));
-        self
-    }
-
-    /// Lets `canceller` (which may already be shared, e.g. with the
-    /// progress callback) cancel this download.
-    pub fn cancel_with(mut self, canceller: &Canceller) -> Self {
-        self.options.cancel = canceller.clone();
-        self
-    }
+    super::handle::transfer_options!("download", "chunk written");
 
     /// Starts the download in the background.
     ///

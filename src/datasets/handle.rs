@@ -182,6 +182,37 @@ impl TransferHandle {
     }
 }
 
+/// The setters every transfer builder has (`concurrency`, `on_progress`,
+/// `cancel_with`), over its `options: Options` field. `$unit` says what a
+/// progress step is for this transfer.
+macro_rules! transfer_options {
+    ($what:literal, $unit:literal) => {
+        #[doc = concat!("How many files ", $what, " at once (at least 1).")]
+        pub fn concurrency(mut self, files: usize) -> Self {
+            self.options.concurrency = Some(files);
+            self
+        }
+
+        #[doc = concat!("Calls `callback` with the progress after every ", $unit, " and")]
+        /// every file completed. It runs on the transfer's tasks: keep it quick.
+        pub fn on_progress(
+            mut self,
+            callback: impl Fn(&crate::datasets::Progress) + Send + Sync + 'static,
+        ) -> Self {
+            self.options.callback = Some(std::sync::Arc::new(callback));
+            self
+        }
+
+        /// Lets `canceller` (which may already be shared, e.g. with the
+        /// progress callback) cancel this transfer.
+        pub fn cancel_with(mut self, canceller: &crate::datasets::Canceller) -> Self {
+            self.options.cancel = canceller.clone();
+            self
+        }
+    };
+}
+pub(crate) use transfer_options;
+
 /// What a transfer's builder collected: concurrency, callback, canceller.
 #[derive(Clone, Default)]
 pub(crate) struct Options {

@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 use super::credentials::Access;
 use super::handle::{self, Options, Reporter, or_cancelled};
 use super::{
-    Canceller, DatasetFiles, PARTS_IN_FLIGHT, Progress, Store, TransferError, TransferHandle,
-    TransferSummary, TransferredFile, hex, is_multipart_md5, is_plain_md5, paths, unquote,
+    DatasetFiles, PARTS_IN_FLIGHT, Store, TransferError, TransferHandle, TransferSummary,
+    TransferredFile, hex, is_multipart_md5, is_plain_md5, paths, unquote,
 };
 
 /// What an upload sends.
@@ -75,24 +75,7 @@ impl Upload {
         }
     }
 
-    /// How many files upload at once (at least 1).
-    pub fn concurrency(mut self, files: usize) -> Self {
-        self.options.concurrency = Some(files);
-        self
-    }
-
-    /// Calls `callback` with the progress after every part handed to S3 and
-    /// every file completed. It runs on the transfer's tasks: keep it quick.
-    pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
-        self.options.callback = Some(Arc::new(callback));
-        self
-    }
-
-    /// Lets `canceller` cancel this upload.
-    pub fn cancel_with(mut self, canceller: &Canceller) -> Self {
-        self.options.cancel = canceller.clone();
-        self
-    }
+    super::handle::transfer_options!("upload", "part handed to S3");
 
     /// Starts the upload in the background.
     ///

@@ -399,10 +399,13 @@ fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {
 
 fn operations_table(rows: &[OperationRow], methods: &BTreeMap<String, Option<String>>) -> String {
     let mut out = String::from(
-        "/// Every operation of this service's document, generated or hand-written.\n\
+        "/// Every operation of this service's document, generated or hand-written,\n\
+         /// sorted by `operation_id` (the transport looks operations up by binary search).\n\
          pub const OPERATIONS: &[crate::raw::Operation] = &[\n",
     );
-    for row in rows {
+    let mut sorted: Vec<&OperationRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
+    for row in sorted {
         out.push_str(&format!(
             "    crate::raw::Operation {{ operation_id: {:?}, method: {:?}, path: {:?}, \
              handwritten: {}, failure_flags: &{:?}, response_media: {:?} }},\n",

@@ -11,7 +11,13 @@
 //!     [--calls N] [--concurrent-calls N] [--concurrency N]
 //!     [--server-threads N] [--client-threads N]
 //!     [--python PYTHON] [--python-calls N] [--json]
+//! cargo bench --bench facade_vs_reqwest -- --only facade|reqwest [--calls N]
 //! ```
+//!
+//! `--only` makes N sequential calls of one client on a single-threaded
+//! runtime and nothing else, for a profiler: under
+//! `valgrind --tool=callgrind` the difference between two call counts is the
+//! per-call instruction cost of that client, whatever the machine's load.
 //!
 //! Under `cargo test` (no `--bench` argument) it runs a smoke pass. Progress
 //! goes to stderr; the summary (text, or JSON with `--json`) to stdout.
@@ -338,6 +344,12 @@ fn main() {
         server.url()
     );
 
+    if let Some(kind) = args.string("--only") {
+        let calls: usize = args.value("--calls").unwrap_or(1_000);
+        only(&server, &kind, calls);
+        return;
+    }
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(client_threads)
         .enable_all()
@@ -384,6 +396,24 @@ fn main() {
     } else {
         print_text(&report);
     }
+}
+
+/// `--only`: `calls` sequential calls of one client after a short warm-up.
+fn only(server: &BenchServer, kind: &str, calls: usize) {
+    assert!(
+        matches!(kind, "facade" | "reqwest"),
+        "--only expects facade or reqwest, got {kind:?}"
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    runtime.block_on(async {
+        let subject = Subject::new(kind, &server.url());
+        check(&subject.call().await);
+        let run = sequential(&subject, calls).await;
+        eprintln!("{kind}: {calls} calls, {:.0} calls/s", run.calls_per_s);
+    });
 }
 
 fn print_text(report: &Value) {

@@ -8,6 +8,9 @@
 //! way to a flag, and skips everything else without allocating.
 
 use std::fmt;
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use serde::Deserialize as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -55,29 +58,59 @@ pub(crate) fn failure_reported(flags: &[&str], body: &[u8]) -> Option<String> {
     })
 }
 
-/// A byte scan that rules out most successful answers without parsing: a
-/// flag can only be `false` if the body has its key (`"success"`) followed by
-/// `:` and `false`. Keys written with `\u` escapes are not searched for, so
-/// a body with any `\u` always goes on to the probe.
+/// Where the literal `false` occurs in a body; built once, not per call.
+static FALSE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"false"));
+
+/// A byte scan that rules out most successful answers without parsing, in
+/// one pass and without allocating: a flag can only be `false` if the body
+/// has a literal `false` that is the value of an object member whose key is
+/// the flag's last pointer token. JSON cannot spell the literal with escapes,
+/// so every `false` value is found; a key written with escapes, or a token
+/// that cannot be compared as raw bytes, always goes on to the probe.
 fn may_hold_a_false_flag(flags: &[&str], body: &[u8]) -> bool {
-    if memchr::memmem::find(body, b"\\u").is_some() {
-        return true;
-    }
-    flags.iter().any(|flag| {
-        let Some(last) = pointer_tokens(flag).pop() else {
-            return true;
-        };
-        if last.contains(['"', '\\']) {
-            return true;
-        }
-        let key = format!("\"{last}\"");
-        memchr::memmem::find_iter(body, key.as_bytes()).any(|at| {
-            let rest = &body[at + key.len()..];
-            let rest = rest.trim_ascii_start();
-            rest.strip_prefix(b":")
-                .is_some_and(|value| value.trim_ascii_start().starts_with(b"false"))
+    FALSE
+        .find_iter(body)
+        .any(|at| match key_before(&body[..at]) {
+            KeyBefore::NotAMember => false,
+            KeyBefore::Escaped => true,
+            KeyBefore::Key(key) => flags.iter().any(|flag| {
+                let last = flag.rsplit('/').next().unwrap_or_default();
+                // `~` escapes in the pointer, quotes or backslashes in the key:
+                // leave the comparison to the probe.
+                last.contains(['~', '"', '\\']) || last.as_bytes() == key
+            }),
         })
-    })
+}
+
+/// What precedes a value in a body.
+enum KeyBefore<'a> {
+    /// Not `"key":`, so not an object member's value.
+    NotAMember,
+    /// A key with a backslash in or just before it: its raw bytes are not
+    /// its text.
+    Escaped,
+    /// A key as written, without its quotes.
+    Key(&'a [u8]),
+}
+
+/// The object key written right before a value that starts where `before`
+/// ends (`"key" :` with any whitespace).
+fn key_before(before: &[u8]) -> KeyBefore<'_> {
+    let Some(before) = before.trim_ascii_end().strip_suffix(b":") else {
+        return KeyBefore::NotAMember;
+    };
+    let Some(before) = before.trim_ascii_end().strip_suffix(b"\"") else {
+        return KeyBefore::NotAMember;
+    };
+    let Some(open) = memchr::memrchr(b'"', before) else {
+        return KeyBefore::NotAMember;
+    };
+    let key = &before[open + 1..];
+    let escaped_quote = open > 0 && before[open - 1] == b'\\';
+    if escaped_quote || memchr::memchr(b'\\', key).is_some() {
+        return KeyBefore::Escaped;
+    }
+    KeyBefore::Key(key)
 }
 
 /// The reference tokens of a JSON pointer (RFC 6901: `~1` is `/`, `~0` is `~`).
@@ -274,6 +307,11 @@ mod tests {
         r#"{"note": "\"success\": false", "status": {"success": true}}"#,
         r#"{"status": {"success": true}, "items": [{"success": false}]}"#,
         r#"{"status": {"successful": false, "success": true}}"#,
+        r#"{"status": {"a\"success": false, "success": true}}"#,
+        r#"{"status": {"success\\": false, "success": true}}"#,
+        r#"{"status": {"success":false,"details":"tight"}}"#,
+        r#"{"status": {"details": "false", "success": true}}"#,
+        r#"{"status": {"success": [false], "details": "array"}}"#,
     ];
 
     #[test]
@@ -302,10 +340,26 @@ mod tests {
             br#"{"successful": false, "status": {"success": true}}"#
         ));
         assert!(scan(flags, br#"{"status": {"success" : false}}"#));
-        assert!(scan(
+        assert!(scan(flags, b"{\"status\":{\"success\"\n:\tfalse}}"));
+        // No literal `false` at all: escapes elsewhere cannot hide one.
+        assert!(!scan(
             flags,
             br#"{"status": {"success": true}, "x": "\u0041"}"#
         ));
+        assert!(!scan(
+            flags,
+            br#"{"note": "false", "status": {"success": true}}"#
+        ));
+    }
+
+    #[test]
+    fn the_pre_scan_leaves_keys_with_escapes_to_the_probe() {
+        use super::may_hold_a_false_flag as scan;
+        let flags = &["/status/success"];
+        assert!(scan(flags, br#"{"status": {"succ\u0065ss": false}}"#));
+        assert!(scan(flags, br#"{"a\"success": false}"#));
+        assert!(scan(flags, br#"{"success\\": false}"#));
+        assert!(scan(&["/status/a~1b"], br#"{"status": {"a/b": false}}"#));
     }
 
     #[test]

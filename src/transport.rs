@@ -177,9 +177,12 @@ impl Transport {
     }
 
     fn operation(&self, operation_id: &str) -> Option<&'static Operation> {
-        self.operations
-            .iter()
-            .find(|op| op.operation_id == operation_id)
+        // The generated tables are sorted by operation id (build.rs).
+        let operations = self.operations;
+        operations
+            .binary_search_by(|op| op.operation_id.cmp(operation_id))
+            .ok()
+            .and_then(|index| operations.get(index))
     }
 
     /// Reads a file response whole, within the configured size limit.

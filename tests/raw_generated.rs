@@ -63,18 +63,22 @@ fn every_operation_in_specs_has_a_generated_method() {
     );
 }
 
+fn operations_of(service: &str) -> &'static [raw::Operation] {
+    match service {
+        "auth" => raw::auth::OPERATIONS,
+        "registry" => raw::registry::OPERATIONS,
+        "datastore" => raw::datastore::OPERATIONS,
+        "search" => raw::search::OPERATIONS,
+        "prov" => raw::prov::OPERATIONS,
+        "job" => raw::job::OPERATIONS,
+        _ => raw::id_service::OPERATIONS,
+    }
+}
+
 #[test]
 fn operation_tables_list_every_operation_of_the_documents() {
     for service in provena_client::services::SERVICES {
-        let table = match service.name {
-            "auth" => raw::auth::OPERATIONS,
-            "registry" => raw::registry::OPERATIONS,
-            "datastore" => raw::datastore::OPERATIONS,
-            "search" => raw::search::OPERATIONS,
-            "prov" => raw::prov::OPERATIONS,
-            "job" => raw::job::OPERATIONS,
-            _ => raw::id_service::OPERATIONS,
-        };
+        let table = operations_of(service.name);
         let from_table: BTreeSet<(String, String)> = table
             .iter()
             .map(|op| (op.method.to_string(), op.path.to_string()))
@@ -84,6 +88,21 @@ fn operation_tables_list_every_operation_of_the_documents() {
             .map(|op| (op.method, op.path))
             .collect();
         assert_eq!(from_table, from_spec, "{}", service.name);
+    }
+}
+
+#[test]
+fn operation_tables_are_sorted_by_unique_operation_id_for_the_transports_binary_search() {
+    for service in provena_client::services::SERVICES {
+        let ids: Vec<&str> = operations_of(service.name)
+            .iter()
+            .map(|op| op.operation_id)
+            .collect();
+        assert!(
+            ids.windows(2).all(|pair| pair[0] < pair[1]),
+            "{}: operation ids out of order or repeated: {ids:?}",
+            service.name
+        );
     }
 }
 

@@ -63,7 +63,9 @@ impl Download {
 
     super::handle::transfer_options!("download", "chunk written");
 
-    /// Makes the download resumable (off by default).
+    /// Makes the download resumable (off by default: without it, a failed
+    /// download leaves nothing behind, and a file downloaded whole also
+    /// removes a partial file of it an earlier resumable download left).
     ///
     /// Each file is then written to `.<name>.provena-part` next to its final
     /// name, with a sidecar `.<name>.provena-part.meta` recording the
@@ -422,6 +424,9 @@ async fn download_one(
         return Err(TransferError::Cancelled);
     }
     part.finish(&local).await?;
+    if !resume {
+        discard_superseded_partial(&local).await;
+    }
     reporter.update(|p| p.files_done += 1);
     Ok(TransferredFile {
         path: file.path,
@@ -430,6 +435,19 @@ async fn download_one(
         checksum_verified,
         resumed_bytes: resumed,
     })
+}
+
+/// Removes the partial file (and sidecar) an earlier resumable download of
+/// `local` left, now that the file was downloaded whole. Only a partial with
+/// its sidecar is taken for one. Best effort: a leftover is harmless.
+async fn discard_superseded_partial(local: &Path) {
+    let Some((part, sidecar)) = paths::resumable_paths(local) else {
+        return;
+    };
+    if tokio::fs::metadata(&sidecar).await.is_ok() {
+        let _ = tokio::fs::remove_file(&part).await;
+        let _ = tokio::fs::remove_file(&sidecar).await;
+    }
 }
 
 /// Streams the rest of the object into the file.

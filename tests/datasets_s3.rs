@@ -53,6 +53,7 @@ fn main() -> std::process::ExitCode {
         a_resumed_download_reports_the_kept_bytes_as_done_from_the_start,
         a_resumable_download_of_a_replaced_object_starts_over_with_the_new_content,
         a_partial_longer_than_the_object_is_discarded_and_the_file_fetched_whole,
+        an_object_replaced_after_listing_fails_the_ranged_get_and_starts_over,
         a_multipart_object_resumes_too_checked_by_its_size,
         a_cancelled_resumable_download_keeps_its_partial_and_no_final_file,
         without_resume_a_cut_download_leaves_nothing_behind,
@@ -541,6 +542,41 @@ async fn a_partial_longer_than_the_object_is_discarded_and_the_file_fetched_whol
     assert_eq!(
         files_under(&setup.dest),
         vec![("big.bin".to_string(), setup.body.clone())]
+    );
+}
+
+async fn an_object_replaced_after_listing_fails_the_ranged_get_and_starts_over(moto: Moto) {
+    let setup = Resumable::start(&moto, "replaced-late", RESUMABLE).await;
+    setup.cut().await;
+    // The listing still shows the old ETag; the ranged GET's If-Match then
+    // meets the new object (412).
+    let replacement = patterned(RESUMABLE, 42);
+    let (moto_put, key, body) = (
+        moto.clone(),
+        format!("{}big.bin", setup.stand_in.prefix),
+        replacement.clone(),
+    );
+    setup
+        .proxy
+        .before_next_ranged_get(move || moto_put.put_raw(&key, &body));
+
+    let summary = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await
+        .expect("the download starts over and completes");
+
+    assert_eq!(summary.resumed_bytes, 0, "nothing of the old object kept");
+    assert_eq!(
+        setup.proxy.take_object_bytes(),
+        RESUMABLE as u64,
+        "the refused ranged GET sent no object bytes; the new one all"
+    );
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), replacement)]
     );
 }
 

@@ -388,6 +388,7 @@ struct ProxyState {
     client: reqwest::Client,
     object_bytes: std::sync::atomic::AtomicU64,
     cut_next_get: std::sync::Mutex<Option<u64>>,
+    before_ranged_get: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 impl Drop for S3Proxy {
@@ -411,6 +412,7 @@ impl S3Proxy {
             client: reqwest::Client::new(),
             object_bytes: std::sync::atomic::AtomicU64::new(0),
             cut_next_get: std::sync::Mutex::new(None),
+            before_ranged_get: std::sync::Mutex::new(None),
         });
         let shared = std::sync::Arc::clone(&state);
         let task = tokio::spawn(async move {
@@ -444,8 +446,19 @@ impl S3Proxy {
             .unwrap_or_else(|p| p.into_inner()) = Some(bytes);
     }
 
-    /// Object bytes handed to the client since the last call (a cut body
-    /// counts up to the cut).
+    /// Runs `action` (on a blocking thread) before forwarding the next
+    /// ranged object `GET`: to change the object between the client's
+    /// listing and its `GET`, say.
+    pub fn before_next_ranged_get(&self, action: impl FnOnce() + Send + 'static) {
+        *self
+            .state
+            .before_ranged_get
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Box::new(action));
+    }
+
+    /// Object bytes handed to the client in successful answers since the
+    /// last call (a cut body counts up to the cut).
     pub fn take_object_bytes(&self) -> u64 {
         self.state
             .object_bytes
@@ -473,6 +486,19 @@ impl ProxyState {
             .await
             .map(|b| b.to_bytes())
             .unwrap_or_default();
+        let action = if is_object_get && parts.headers.contains_key(hyper::header::RANGE) {
+            self.before_ranged_get
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+        } else {
+            None
+        };
+        if let Some(action) = action {
+            tokio::task::spawn_blocking(action)
+                .await
+                .expect("the action before the ranged GET");
+        }
         let mut forwarded = self
             .client
             .request(parts.method.clone(), format!("{}{path}", self.upstream))
@@ -500,6 +526,7 @@ impl ProxyState {
                 response = response.header(name, value);
             }
         }
+        let is_object_get = is_object_get && answer.status().is_success();
         let mut cut = if is_object_get {
             self.cut_next_get
                 .lock()

@@ -54,6 +54,7 @@ fn main() -> std::process::ExitCode {
         a_resumable_download_of_a_replaced_object_starts_over_with_the_new_content,
         a_partial_longer_than_the_object_is_discarded_and_the_file_fetched_whole,
         an_object_replaced_after_listing_fails_the_ranged_get_and_starts_over,
+        a_complete_partial_is_checked_and_renamed_without_fetching_again,
         a_multipart_object_resumes_too_checked_by_its_size,
         a_cancelled_resumable_download_keeps_its_partial_and_no_final_file,
         without_resume_a_cut_download_leaves_nothing_behind,
@@ -577,6 +578,29 @@ async fn an_object_replaced_after_listing_fails_the_ranged_get_and_starts_over(m
     assert_eq!(
         files_under(&setup.dest),
         vec![("big.bin".to_string(), replacement)]
+    );
+}
+
+async fn a_complete_partial_is_checked_and_renamed_without_fetching_again(moto: Moto) {
+    let setup = Resumable::start(&moto, "complete-partial", RESUMABLE).await;
+    setup.cut().await;
+    // As if the earlier run stopped between its last byte and the rename.
+    std::fs::write(setup.part(), &setup.body).expect("complete the partial");
+
+    let summary = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await
+        .expect("download");
+
+    assert_eq!(setup.proxy.take_object_bytes(), 0, "nothing fetched");
+    assert_eq!(summary.resumed_bytes, RESUMABLE as u64);
+    assert!(summary.files[0].checksum_verified);
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), setup.body.clone())]
     );
 }
 

@@ -82,6 +82,23 @@ fn fetched_item() -> provena_client::models::UntypedFetchResponse {
     .expect("a valid fetch response")
 }
 
+/// The resume behaviour itself is tested on moto (tests/datasets_s3.rs,
+/// `the_cli_*`): this binary's harness cannot report a moto-less run as
+/// ignored.
+#[test]
+fn dataset_download_help_explains_resuming_and_the_partial_files() {
+    let server = MockServer::start();
+    let output = provena(&server, &home())
+        .args(["dataset", "download", "--help"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let help = stdout(&output);
+    for needle in ["--no-resume", ".provena-part", "never a half file"] {
+        assert!(help.contains(needle), "{needle} in {help}");
+    }
+}
+
 #[test]
 fn help_lists_the_exit_codes_and_succeeds() {
     let server = MockServer::start();

@@ -15,10 +15,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::s3::{CutS3, Lifetime, Moto, StandIn, files_under, patterned, temp_dir, tree};
+use std::path::{Path, PathBuf};
+
+use common::s3::{CutS3, Lifetime, Moto, S3Proxy, StandIn, files_under, patterned, temp_dir, tree};
 use common::skip;
 use libtest_mimic::{Arguments, Trial};
-use provena_client::datasets::{Canceller, MIN_PART_SIZE, TransferError};
+use provena_client::datasets::{Canceller, DatasetFiles, MIN_PART_SIZE, TransferError};
 
 /// A file just over one part: uploaded in two parts.
 const TWO_PARTS: usize = MIN_PART_SIZE + 1024 * 1024;
@@ -46,6 +48,19 @@ fn main() -> std::process::ExitCode {
         a_listed_key_with_an_empty_segment_is_refused,
         paths_given_by_the_caller_cannot_leave_the_dataset,
         a_folder_download_takes_only_the_files_under_it,
+        a_cut_resumable_download_keeps_its_partial_and_sidecar_and_no_final_file,
+        a_resumed_download_fetches_only_the_missing_bytes_and_ends_byte_identical,
+        a_resumed_download_reports_the_kept_bytes_as_done_from_the_start,
+        a_resumable_download_of_a_replaced_object_starts_over_with_the_new_content,
+        a_partial_longer_than_the_object_is_discarded_and_the_file_fetched_whole,
+        an_object_replaced_after_listing_fails_the_ranged_get_and_starts_over,
+        a_complete_partial_is_checked_and_renamed_without_fetching_again,
+        a_multipart_object_resumes_too_checked_by_its_size,
+        a_cancelled_resumable_download_keeps_its_partial_and_no_final_file,
+        without_resume_a_cut_download_leaves_nothing_behind,
+        a_download_without_resume_fetches_whole_and_removes_an_earlier_partial,
+        the_cli_resumes_a_cut_download_by_default,
+        the_cli_with_no_resume_downloads_whole_and_removes_the_partial,
     ];
     let trials = tests
         .into_iter()
@@ -318,5 +333,431 @@ async fn a_folder_download_takes_only_the_files_under_it(moto: Moto) {
     assert!(
         matches!(&missing, Err(TransferError::NotFound { path }) if path == "no-such"),
         "{missing:?}"
+    );
+}
+
+/// Three MiB: one part, so its ETag is the MD5 and the whole file is checked.
+const RESUMABLE: usize = 3 * 1024 * 1024;
+/// Where the proxy cuts the first download: a third of the way in.
+const CUT_AT: u64 = 1024 * 1024;
+
+/// One object of `len` bytes at `big.bin` in a fresh dataset, and a proxy
+/// in front of moto to download it through.
+struct Resumable {
+    stand_in: StandIn,
+    proxy: S3Proxy,
+    body: Vec<u8>,
+    dest: PathBuf,
+}
+
+impl Resumable {
+    async fn start(moto: &Moto, name: &str, len: usize) -> Self {
+        let stand_in = StandIn::start(moto, Lifetime::Hour).await;
+        let body = patterned(len, 5);
+        let src = tree(&format!("{name}-src"), &[("big.bin", body.clone())]);
+        stand_in
+            .files()
+            .upload_file(src.join("big.bin"), "big.bin")
+            .send()
+            .await
+            .expect("upload");
+        let proxy = S3Proxy::start(&moto.endpoint).await;
+        let dest = temp_dir(&format!("{name}-dest"));
+        Self {
+            stand_in,
+            proxy,
+            body,
+            dest,
+        }
+    }
+
+    /// The dataset's files through the proxy.
+    fn files(&self) -> DatasetFiles {
+        self.stand_in.files_at(&self.proxy.url())
+    }
+
+    /// A first resumable download, its connection cut after [`CUT_AT`]
+    /// bytes (no retries); the partial file's length afterwards.
+    async fn cut(&self) -> u64 {
+        self.proxy.cut_next_get_after(CUT_AT);
+        let outcome = self
+            .files()
+            .retries(0)
+            .download("big.bin", &self.dest)
+            .resume(true)
+            .send()
+            .await;
+        assert!(
+            matches!(&outcome, Err(TransferError::Storage { action: "get", .. })),
+            "the cut download fails: {outcome:?}"
+        );
+        self.proxy.take_object_bytes();
+        let kept = std::fs::metadata(self.part()).map_or(0, |m| m.len());
+        assert!(
+            kept > 0 && kept <= CUT_AT,
+            "precondition: a partial of at most the {CUT_AT} bytes sent ({kept})"
+        );
+        kept
+    }
+
+    fn part(&self) -> PathBuf {
+        self.dest.join(".big.bin.provena-part")
+    }
+
+    fn sidecar(&self) -> PathBuf {
+        self.dest.join(".big.bin.provena-part.meta")
+    }
+
+    fn final_file(&self) -> PathBuf {
+        self.dest.join("big.bin")
+    }
+}
+
+fn names_under(dir: &Path) -> Vec<String> {
+    files_under(dir).into_iter().map(|(name, _)| name).collect()
+}
+
+async fn a_cut_resumable_download_keeps_its_partial_and_sidecar_and_no_final_file(moto: Moto) {
+    let setup = Resumable::start(&moto, "cut-keep", RESUMABLE).await;
+
+    let kept = setup.cut().await;
+
+    assert!(!setup.final_file().exists(), "no file at its final name");
+    assert_eq!(
+        names_under(&setup.dest),
+        vec![".big.bin.provena-part", ".big.bin.provena-part.meta"]
+    );
+    assert_eq!(
+        std::fs::read(setup.part()).expect("partial"),
+        setup.body[..kept as usize],
+        "the partial is the start of the object"
+    );
+    let sidecar = std::fs::read_to_string(setup.sidecar()).expect("sidecar");
+    let listed = setup.stand_in.files().list().await.expect("list");
+    let e_tag = listed[0].e_tag.clone().expect("moto gives ETags");
+    assert!(sidecar.contains(&e_tag), "{sidecar} names {e_tag}");
+}
+
+async fn a_resumed_download_fetches_only_the_missing_bytes_and_ends_byte_identical(moto: Moto) {
+    let setup = Resumable::start(&moto, "resume", RESUMABLE).await;
+    let kept = setup.cut().await;
+
+    let summary = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await
+        .expect("the resumed download completes");
+
+    assert_eq!(
+        setup.proxy.take_object_bytes(),
+        RESUMABLE as u64 - kept,
+        "only the missing bytes were fetched"
+    );
+    assert_eq!(summary.resumed_bytes, kept);
+    assert_eq!(summary.files[0].resumed_bytes, kept);
+    assert!(
+        summary.files[0].checksum_verified,
+        "the MD5 covered the whole file"
+    );
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), setup.body.clone())],
+        "byte-identical, and no partial or sidecar left"
+    );
+}
+
+async fn a_resumed_download_reports_the_kept_bytes_as_done_from_the_start(moto: Moto) {
+    let setup = Resumable::start(&moto, "resume-progress", RESUMABLE).await;
+    let kept = setup.cut().await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&seen);
+
+    setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .on_progress(move |p| recorded.lock().expect("lock").push(p.bytes_done))
+        .send()
+        .await
+        .expect("the resumed download completes");
+
+    let seen = seen.lock().expect("lock").clone();
+    let first_done = seen.iter().copied().find(|&done| done > 0);
+    assert_eq!(
+        first_done,
+        Some(kept),
+        "progress jumps to the kept bytes first"
+    );
+    assert_eq!(seen.last().copied(), Some(RESUMABLE as u64));
+}
+
+async fn a_resumable_download_of_a_replaced_object_starts_over_with_the_new_content(moto: Moto) {
+    let setup = Resumable::start(&moto, "replaced", RESUMABLE).await;
+    setup.cut().await;
+    // Same size, other bytes: only the ETag tells them apart.
+    let replacement = patterned(RESUMABLE, 99);
+    let src = tree("replaced-new", &[("big.bin", replacement.clone())]);
+    setup
+        .stand_in
+        .files()
+        .upload_file(src.join("big.bin"), "big.bin")
+        .send()
+        .await
+        .expect("replace the object");
+
+    let summary = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await
+        .expect("the download starts over and completes");
+
+    assert_eq!(summary.resumed_bytes, 0, "nothing of the old object kept");
+    assert_eq!(setup.proxy.take_object_bytes(), RESUMABLE as u64);
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), replacement)]
+    );
+}
+
+async fn a_partial_longer_than_the_object_is_discarded_and_the_file_fetched_whole(moto: Moto) {
+    let setup = Resumable::start(&moto, "too-long", RESUMABLE).await;
+    setup.cut().await;
+    let mut longer = setup.body.clone();
+    longer.extend_from_slice(b"bytes past the end of the object");
+    std::fs::write(setup.part(), &longer).expect("lengthen the partial");
+
+    let summary = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await
+        .expect("the download starts over and completes");
+
+    assert_eq!(summary.resumed_bytes, 0);
+    assert_eq!(setup.proxy.take_object_bytes(), RESUMABLE as u64);
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), setup.body.clone())]
+    );
+}
+
+async fn an_object_replaced_after_listing_fails_the_ranged_get_and_starts_over(moto: Moto) {
+    let setup = Resumable::start(&moto, "replaced-late", RESUMABLE).await;
+    setup.cut().await;
+    // The listing still shows the old ETag; the ranged GET's If-Match then
+    // meets the new object (412).
+    let replacement = patterned(RESUMABLE, 42);
+    let (moto_put, key, body) = (
+        moto.clone(),
+        format!("{}big.bin", setup.stand_in.prefix),
+        replacement.clone(),
+    );
+    setup
+        .proxy
+        .before_next_ranged_get(move || moto_put.put_raw(&key, &body));
+
+    let summary = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await
+        .expect("the download starts over and completes");
+
+    assert_eq!(summary.resumed_bytes, 0, "nothing of the old object kept");
+    assert_eq!(
+        setup.proxy.take_object_bytes(),
+        RESUMABLE as u64,
+        "the refused ranged GET sent no object bytes; the new one all"
+    );
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), replacement)]
+    );
+}
+
+async fn a_complete_partial_is_checked_and_renamed_without_fetching_again(moto: Moto) {
+    let setup = Resumable::start(&moto, "complete-partial", RESUMABLE).await;
+    setup.cut().await;
+    // As if the earlier run stopped between its last byte and the rename.
+    std::fs::write(setup.part(), &setup.body).expect("complete the partial");
+
+    let summary = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await
+        .expect("download");
+
+    assert_eq!(setup.proxy.take_object_bytes(), 0, "nothing fetched");
+    assert_eq!(summary.resumed_bytes, RESUMABLE as u64);
+    assert!(summary.files[0].checksum_verified);
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), setup.body.clone())]
+    );
+}
+
+async fn a_multipart_object_resumes_too_checked_by_its_size(moto: Moto) {
+    let setup = Resumable::start(&moto, "resume-multipart", TWO_PARTS).await;
+    let listed = setup.stand_in.files().list().await.expect("list");
+    assert!(
+        listed[0]
+            .e_tag
+            .as_deref()
+            .is_some_and(|t| t.ends_with("-2")),
+        "precondition: a two-part ETag, {:?}",
+        listed[0].e_tag
+    );
+    let kept = setup.cut().await;
+
+    let summary = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await
+        .expect("the resumed download completes");
+
+    assert_eq!(setup.proxy.take_object_bytes(), TWO_PARTS as u64 - kept);
+    assert_eq!(summary.resumed_bytes, kept);
+    assert!(
+        !summary.files[0].checksum_verified,
+        "no MD5 to check against"
+    );
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), setup.body.clone())]
+    );
+}
+
+async fn a_cancelled_resumable_download_keeps_its_partial_and_no_final_file(moto: Moto) {
+    let setup = Resumable::start(&moto, "cancel-resume", RESUMABLE).await;
+    let cancel = Canceller::new();
+    let in_callback = cancel.clone();
+
+    let outcome = setup
+        .stand_in
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .cancel_with(&cancel)
+        .on_progress(move |progress| {
+            if progress.bytes_done > 0 {
+                in_callback.cancel();
+            }
+        })
+        .send()
+        .await;
+
+    assert!(
+        matches!(outcome, Err(TransferError::Cancelled)),
+        "{outcome:?}"
+    );
+    assert!(!setup.final_file().exists(), "no file at its final name");
+    let kept = std::fs::read(setup.part()).expect("the partial is kept");
+    assert!(!kept.is_empty() && kept.len() < RESUMABLE, "{}", kept.len());
+    assert_eq!(kept, setup.body[..kept.len()]);
+    assert!(setup.sidecar().exists(), "its sidecar too");
+}
+
+async fn without_resume_a_cut_download_leaves_nothing_behind(moto: Moto) {
+    let setup = Resumable::start(&moto, "cut-no-resume", RESUMABLE).await;
+    setup.proxy.cut_next_get_after(CUT_AT);
+
+    let outcome = setup
+        .files()
+        .retries(0)
+        .download("big.bin", &setup.dest)
+        .send()
+        .await;
+
+    assert!(
+        matches!(&outcome, Err(TransferError::Storage { action: "get", .. })),
+        "{outcome:?}"
+    );
+    assert!(setup.proxy.take_object_bytes() > 0, "cut mid-body");
+    assert_eq!(files_under(&setup.dest), vec![], "no file, partial or not");
+}
+
+async fn a_download_without_resume_fetches_whole_and_removes_an_earlier_partial(moto: Moto) {
+    let setup = Resumable::start(&moto, "whole-after-cut", RESUMABLE).await;
+    setup.cut().await;
+
+    let summary = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .send()
+        .await
+        .expect("download");
+
+    assert_eq!(summary.resumed_bytes, 0);
+    assert_eq!(setup.proxy.take_object_bytes(), RESUMABLE as u64);
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), setup.body.clone())],
+        "the superseded partial and sidecar are gone"
+    );
+}
+
+/// Runs `provena ... dataset download <id> --path big.bin --dest <dest>
+/// --output json <extra>` against the stand-in and the proxy; its JSON.
+async fn cli_download(setup: &Resumable, extra: &[&str]) -> serde_json::Value {
+    let mut command = assert_cmd::Command::cargo_bin("provena").expect("the cli binary");
+    command
+        .env_clear()
+        .env("PROVENA_ACCESS_TOKEN", "cli-token")
+        .env("HOME", temp_dir("cli-home"))
+        .args(["--domain", "test.invalid", "--realm", "r", "--endpoint"])
+        .arg(format!("datastore={}", setup.stand_in.url()))
+        .args(["dataset", "download", &setup.stand_in.dataset_id])
+        .args(["--path", "big.bin", "--dest"])
+        .arg(&setup.dest)
+        .args(["--s3-endpoint", &setup.proxy.url(), "--output", "json"])
+        .args(extra);
+    // Blocking: on a thread of its own, while the proxy serves it.
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("join")
+        .expect("run provena");
+    assert!(
+        output.status.success(),
+        "provena failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+async fn the_cli_resumes_a_cut_download_by_default(moto: Moto) {
+    let setup = Resumable::start(&moto, "cli-resume", RESUMABLE).await;
+    let kept = setup.cut().await;
+
+    let answer = cli_download(&setup, &[]).await;
+
+    assert_eq!(answer["resumed_bytes"], kept, "{answer}");
+    assert_eq!(setup.proxy.take_object_bytes(), RESUMABLE as u64 - kept);
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), setup.body.clone())]
+    );
+}
+
+async fn the_cli_with_no_resume_downloads_whole_and_removes_the_partial(moto: Moto) {
+    let setup = Resumable::start(&moto, "cli-no-resume", RESUMABLE).await;
+    setup.cut().await;
+
+    let answer = cli_download(&setup, &["--no-resume"]).await;
+
+    assert_eq!(answer["resumed_bytes"], 0, "{answer}");
+    assert_eq!(setup.proxy.take_object_bytes(), RESUMABLE as u64);
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), setup.body.clone())]
     );
 }

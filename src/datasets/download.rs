@@ -1,18 +1,24 @@
 //! Downloads: plan (list, check every key), then stream each object to a
-//! temporary file and rename it once complete and verified.
+//! temporary file and rename it once complete and verified. In resume mode
+//! the temporary file has a fixed name and a sidecar naming the object's
+//! version, and a later download continues it with a ranged GET.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use md5::{Digest, Md5};
-use object_store::ObjectStoreExt;
-use tokio::io::AsyncWriteExt;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use super::credentials::Access;
 use super::handle::{self, Options, Reporter, or_cancelled};
+use super::paths::Refusal;
 use super::{
     DatasetFile, DatasetFiles, Store, TransferError, TransferHandle, TransferSummary,
     TransferredFile, is_plain_md5, paths, unquote,
@@ -41,6 +47,7 @@ pub struct Download {
     path: Option<String>,
     dest: PathBuf,
     options: Options,
+    resume: bool,
 }
 
 impl Download {
@@ -50,10 +57,51 @@ impl Download {
             path,
             dest,
             options: Options::default(),
+            resume: false,
         }
     }
 
     super::handle::transfer_options!("download", "chunk written");
+
+    /// Makes the download resumable (off by default: without it, a failed
+    /// download leaves nothing behind, and a file downloaded whole also
+    /// removes a partial file of it an earlier resumable download left).
+    ///
+    /// Each file is then written to `.<name>.provena-part` next to its final
+    /// name, with a sidecar `.<name>.provena-part.meta` recording the
+    /// object's ETag and size. If the download fails or is cancelled, both
+    /// are kept (never anything under the final name). The next resumable
+    /// download of the same file into the same directory continues from the
+    /// partial file's length with a ranged GET, as long as the object still
+    /// has the recorded ETag and size; otherwise (the object was replaced,
+    /// the partial is longer than the object, the sidecar is missing or
+    /// unreadable) it starts over from zero. The MD5 check still covers the
+    /// whole file, and a file that fails it is removed. On success the
+    /// partial is renamed to its final name and the sidecar removed.
+    ///
+    /// Bytes already on disk count as done in [`Progress::bytes_done`] from
+    /// the start, and [`TransferredFile::resumed_bytes`] says how many there
+    /// were. Objects without an ETag cannot be resumed (their partial files
+    /// are removed as without this setting).
+    ///
+    /// Two downloads of the same files into the same directory must not run
+    /// at once in this mode: they would share the partial files.
+    ///
+    /// [`Progress::bytes_done`]: super::Progress::bytes_done
+    ///
+    /// ```no_run
+    /// # async fn run(client: provena_client::ProvenaClient) -> Result<(), provena_client::datasets::TransferError> {
+    /// let files = client.datastore().files("10378.1/1234");
+    /// // Run again after an interruption: only the missing bytes are fetched.
+    /// let summary = files.download_all("./dataset").resume(true).send().await?;
+    /// let resumed: u64 = summary.files.iter().map(|f| f.resumed_bytes).sum();
+    /// println!("{} bytes, {resumed} of them from an earlier attempt", summary.bytes);
+    /// # Ok(()) }
+    /// ```
+    pub fn resume(mut self, resume: bool) -> Self {
+        self.resume = resume;
+        self
+    }
 
     /// Starts the download in the background.
     ///
@@ -66,6 +114,7 @@ impl Download {
             path,
             dest,
             options,
+            resume,
         } = self;
         let cancel = options.cancel.token().clone();
         let concurrency = options.concurrency.unwrap_or(files.settings_concurrency());
@@ -77,7 +126,14 @@ impl Download {
                 p.bytes_total = planned.iter().map(|(file, _)| file.size).sum();
             });
             handle::run_jobs(planned, concurrency, &cancel, |(file, local), stop| {
-                download_one(Arc::clone(&store), file, local, reporter.clone(), stop)
+                download_one(
+                    Arc::clone(&store),
+                    file,
+                    local,
+                    reporter.clone(),
+                    stop,
+                    resume,
+                )
             })
             .await
         })
@@ -151,55 +207,142 @@ fn without_folder_markers(files: Vec<DatasetFile>) -> Vec<DatasetFile> {
         .collect()
 }
 
-/// A temporary file next to its final name, removed when dropped unless it
-/// was renamed into place.
-struct PartialFile {
+/// Where the bytes of one download go until it is complete: a temporary
+/// file next to the final name, renamed into place at the end.
+///
+/// When dropped before [`Part::finish`], the file (and its sidecar, if any)
+/// is removed, unless it was marked resumable with [`Part::keep`].
+struct Part {
     path: PathBuf,
-    renamed: bool,
+    sidecar: Option<PathBuf>,
+    keep: bool,
+    done: bool,
 }
 
-impl PartialFile {
-    async fn create(final_path: &Path) -> Result<(Self, tokio::fs::File), TransferError> {
-        let dir = final_path.parent().unwrap_or(Path::new("."));
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|e| TransferError::io(dir, e))?;
+impl Part {
+    /// A uniquely named temporary file, created here.
+    async fn temporary(final_path: &Path) -> Result<(Self, tokio::fs::File), TransferError> {
         let name = final_path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let path = dir.join(format!(".{name}.{:016x}.partial", fastrand::u64(..)));
+        let path = final_path.with_file_name(format!(".{name}.{:016x}.partial", fastrand::u64(..)));
         let file = tokio::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
             .await
             .map_err(|e| TransferError::io(&path, e))?;
-        Ok((
-            Self {
-                path,
-                renamed: false,
-            },
-            file,
-        ))
+        let part = Self {
+            path,
+            sidecar: None,
+            keep: false,
+            done: false,
+        };
+        Ok((part, file))
     }
 
-    async fn rename_to(mut self, final_path: &Path) -> Result<(), TransferError> {
+    /// Keeps the file and its sidecar when the download fails or is
+    /// cancelled (`true`), or removes them (`false`).
+    fn keep(&mut self, keep: bool) {
+        self.keep = keep;
+    }
+
+    /// Renames the file to `final_path` and removes the sidecar.
+    async fn finish(mut self, final_path: &Path) -> Result<(), TransferError> {
         tokio::fs::rename(&self.path, final_path)
             .await
             .map_err(|e| TransferError::io(final_path, e))?;
-        self.renamed = true;
+        self.done = true;
+        if let Some(sidecar) = &self.sidecar {
+            // Best effort: the file is complete; a stale sidecar without its
+            // partial is ignored (and replaced) by the next download.
+            let _ = tokio::fs::remove_file(sidecar).await;
+        }
         Ok(())
     }
 }
 
-impl Drop for PartialFile {
+impl Drop for Part {
     fn drop(&mut self) {
-        if !self.renamed {
-            // Best effort: it may not exist, and Drop cannot report.
+        if !self.done && !self.keep {
+            // Best effort: they may not exist, and Drop cannot report.
             let _ = std::fs::remove_file(&self.path);
+            if let Some(sidecar) = &self.sidecar {
+                let _ = std::fs::remove_file(sidecar);
+            }
         }
     }
+}
+
+/// What a resumable download keeps next to its partial file: the version of
+/// the object the partial bytes belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Sidecar {
+    /// The object's ETag, without quotes.
+    e_tag: String,
+    /// The object's size in bytes.
+    size: u64,
+}
+
+impl Sidecar {
+    /// Reads the sidecar at `path`; `None` when missing or unreadable
+    /// (the partial is then not trusted).
+    async fn read(path: &Path) -> Option<Self> {
+        let text = tokio::fs::read(path).await.ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+
+    /// Writes the sidecar at `path` atomically: a temporary file in the same
+    /// directory, synced, then renamed.
+    async fn write(&self, path: &Path) -> Result<(), TransferError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temporary = path.with_file_name(format!("{name}.{:016x}.tmp", fastrand::u64(..)));
+        let written = async {
+            let text = serde_json::to_vec(self)
+                .map_err(|e| TransferError::io(&temporary, std::io::Error::other(e.to_string())))?;
+            let mut file = tokio::fs::File::create(&temporary)
+                .await
+                .map_err(|e| TransferError::io(&temporary, e))?;
+            file.write_all(&text)
+                .await
+                .map_err(|e| TransferError::io(&temporary, e))?;
+            file.sync_all()
+                .await
+                .map_err(|e| TransferError::io(&temporary, e))?;
+            drop(file);
+            tokio::fs::rename(&temporary, path)
+                .await
+                .map_err(|e| TransferError::io(path, e))
+        }
+        .await;
+        if written.is_err() {
+            let _ = tokio::fs::remove_file(&temporary).await;
+        }
+        written
+    }
+}
+
+/// One file's download once its GET (if any) has answered: where the bytes
+/// go and what has been received so far.
+struct Opened {
+    part: Part,
+    out: tokio::fs::File,
+    /// The rest of the object; `None` when the partial already holds all of it.
+    body: Option<BoxStream<'static, object_store::Result<Bytes>>>,
+    /// The MD5 of every byte in the file so far.
+    md5: Md5,
+    /// Bytes in the file so far.
+    received: u64,
+    /// The object's size.
+    expected: u64,
+    /// The object's ETag, without quotes.
+    e_tag: Option<String>,
+    /// Bytes that were already on disk from an earlier attempt.
+    resumed: u64,
 }
 
 async fn download_one(
@@ -208,38 +351,54 @@ async fn download_one(
     local: PathBuf,
     reporter: Reporter,
     stop: CancellationToken,
+    resume: bool,
 ) -> Result<TransferredFile, TransferError> {
     let key = file.key.as_str();
-    let (partial, mut out) = PartialFile::create(&local).await?;
     let object = store.object_path(key)?;
-    let got = or_cancelled(&stop, store.s3.get(&object))
-        .await?
-        .map_err(|e| TransferError::from_store("get", key, e))?;
-    let expected = got.meta.size;
-    let e_tag = got.meta.e_tag.as_deref().map(unquote).map(str::to_string);
-    let mut body = got.into_stream();
-    let mut md5 = Md5::new();
-    let mut received: u64 = 0;
-    while let Some(chunk) = or_cancelled(&stop, body.next()).await? {
-        let chunk = chunk.map_err(|e| TransferError::from_store("get", key, e))?;
-        out.write_all(&chunk)
-            .await
-            .map_err(|e| TransferError::io(&partial.path, e))?;
-        md5.update(&chunk);
-        received += chunk.len() as u64;
-        reporter.update(|p| p.bytes_done += chunk.len() as u64);
-        if stop.is_cancelled() {
-            return Err(TransferError::Cancelled);
+    let dir = local.parent().unwrap_or(Path::new("."));
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| TransferError::io(dir, e))?;
+    let mut opened = if resume {
+        open_resumable(&store, &object, &file, &local, &reporter, &stop).await?
+    } else {
+        let (part, out) = Part::temporary(&local).await?;
+        let got = or_cancelled(&stop, store.s3.get(&object))
+            .await?
+            .map_err(|e| TransferError::from_store("get", key, e))?;
+        Opened {
+            part,
+            out,
+            expected: got.meta.size,
+            e_tag: got.meta.e_tag.as_deref().map(unquote).map(str::to_string),
+            body: Some(got.into_stream()),
+            md5: Md5::new(),
+            received: 0,
+            resumed: 0,
         }
-    }
-    out.flush()
-        .await
-        .map_err(|e| TransferError::io(&partial.path, e))?;
-    out.sync_all()
-        .await
-        .map_err(|e| TransferError::io(&partial.path, e))?;
+    };
+    let outcome = receive(&mut opened, key, &reporter, &stop).await;
+    // Flushed whatever happened, so that a partial kept for later holds every
+    // byte counted.
+    let written = write_out(&mut opened.out, &opened.part.path).await;
+    outcome?;
+    written?;
+    let Opened {
+        mut part,
+        out,
+        md5,
+        received,
+        expected,
+        e_tag,
+        resumed,
+        ..
+    } = opened;
     drop(out);
     if received != expected {
+        // A short partial is still a prefix of the object; a long one is not.
+        if received > expected {
+            part.keep(false);
+        }
         return Err(TransferError::SizeMismatch {
             key: key.to_string(),
             expected,
@@ -252,6 +411,7 @@ async fn download_one(
     {
         let actual = super::hex(&md5.finalize());
         if !actual.eq_ignore_ascii_case(tag) {
+            part.keep(false);
             return Err(TransferError::ChecksumMismatch {
                 key: key.to_string(),
                 expected: tag.to_string(),
@@ -263,12 +423,251 @@ async fn download_one(
     if stop.is_cancelled() {
         return Err(TransferError::Cancelled);
     }
-    partial.rename_to(&local).await?;
+    part.finish(&local).await?;
+    if !resume {
+        discard_superseded_partial(&local).await;
+    }
     reporter.update(|p| p.files_done += 1);
     Ok(TransferredFile {
         path: file.path,
         local,
         size: received,
         checksum_verified,
+        resumed_bytes: resumed,
     })
+}
+
+/// Removes the partial file (and sidecar) an earlier resumable download of
+/// `local` left, now that the file was downloaded whole. Only a partial with
+/// its sidecar is taken for one. Best effort: a leftover is harmless.
+async fn discard_superseded_partial(local: &Path) {
+    let Some((part, sidecar)) = paths::resumable_paths(local) else {
+        return;
+    };
+    if tokio::fs::metadata(&sidecar).await.is_ok() {
+        let _ = tokio::fs::remove_file(&part).await;
+        let _ = tokio::fs::remove_file(&sidecar).await;
+    }
+}
+
+/// Streams the rest of the object into the file.
+async fn receive(
+    opened: &mut Opened,
+    key: &str,
+    reporter: &Reporter,
+    stop: &CancellationToken,
+) -> Result<(), TransferError> {
+    let Some(body) = opened.body.as_mut() else {
+        return Ok(());
+    };
+    while let Some(chunk) = or_cancelled(stop, body.next()).await? {
+        let chunk = chunk.map_err(|e| TransferError::from_store("get", key, e))?;
+        opened
+            .out
+            .write_all(&chunk)
+            .await
+            .map_err(|e| TransferError::io(&opened.part.path, e))?;
+        opened.md5.update(&chunk);
+        opened.received += chunk.len() as u64;
+        reporter.update(|p| p.bytes_done += chunk.len() as u64);
+        if stop.is_cancelled() {
+            return Err(TransferError::Cancelled);
+        }
+    }
+    Ok(())
+}
+
+/// Flushes and syncs what was written to `out`.
+async fn write_out(out: &mut tokio::fs::File, path: &Path) -> Result<(), TransferError> {
+    out.flush().await.map_err(|e| TransferError::io(path, e))?;
+    out.sync_all().await.map_err(|e| TransferError::io(path, e))
+}
+
+/// Opens a resumable download of `file` to `local`: continues the partial
+/// file left by an earlier attempt when it belongs to the same version of
+/// the object, else starts over.
+async fn open_resumable(
+    store: &Store,
+    object: &object_store::path::Path,
+    file: &DatasetFile,
+    local: &Path,
+    reporter: &Reporter,
+    stop: &CancellationToken,
+) -> Result<Opened, TransferError> {
+    let key = file.key.as_str();
+    let (part_path, sidecar_path) =
+        paths::resumable_paths(local).ok_or_else(|| TransferError::refused(key, Refusal::Empty))?;
+    if let Some((sidecar, offset)) = resumable_offset(&part_path, &sidecar_path, file).await {
+        // Counted as done now, so that progress starts where it left off.
+        reporter.update(|p| p.bytes_done += offset);
+        let continued = continue_part(
+            store,
+            object,
+            key,
+            Part {
+                path: part_path.clone(),
+                sidecar: Some(sidecar_path.clone()),
+                keep: true,
+                done: false,
+            },
+            sidecar,
+            offset,
+            stop,
+        )
+        .await;
+        match continued {
+            Ok(Some(opened)) => return Ok(opened),
+            // The object changed since: start over (below).
+            Ok(None) => reporter.update(|p| p.bytes_done = p.bytes_done.saturating_sub(offset)),
+            Err(error) => return Err(error),
+        }
+    }
+    start_part(store, object, key, part_path, sidecar_path, stop).await
+}
+
+/// How many bytes of the partial at `part_path` can be kept: `None` unless
+/// its sidecar names the object's current ETag and size and the partial is
+/// not longer than the object.
+async fn resumable_offset(
+    part_path: &Path,
+    sidecar_path: &Path,
+    file: &DatasetFile,
+) -> Option<(Sidecar, u64)> {
+    let sidecar = Sidecar::read(sidecar_path).await?;
+    if file.e_tag.as_deref() != Some(sidecar.e_tag.as_str()) || file.size != sidecar.size {
+        return None;
+    }
+    let length = tokio::fs::metadata(part_path).await.ok()?.len();
+    (length > 0 && length <= sidecar.size).then_some((sidecar, length))
+}
+
+/// Continues the partial `part` (of `offset` bytes) with a ranged GET that
+/// only succeeds while the object still has the sidecar's ETag. `None` when
+/// it no longer has it.
+async fn continue_part(
+    store: &Store,
+    object: &object_store::path::Path,
+    key: &str,
+    part: Part,
+    sidecar: Sidecar,
+    offset: u64,
+    stop: &CancellationToken,
+) -> Result<Option<Opened>, TransferError> {
+    let mut md5 = Md5::new();
+    if store.settings.verify_checksums && is_plain_md5(&sidecar.e_tag) {
+        // The MD5 check covers the whole file: the bytes already there too.
+        let hashed = or_cancelled(stop, hash_file(&part.path, &mut md5)).await??;
+        if hashed != offset {
+            return Ok(None);
+        }
+    }
+    let body = if offset < sidecar.size {
+        let options = GetOptions {
+            range: Some(GetRange::Offset(offset)),
+            if_match: Some(format!("\"{}\"", sidecar.e_tag)),
+            ..Default::default()
+        };
+        match or_cancelled(stop, store.s3.get_opts(object, options)).await? {
+            Ok(got)
+                if got.meta.e_tag.as_deref().map(unquote) == Some(sidecar.e_tag.as_str())
+                    && got.meta.size == sidecar.size
+                    && got.range.start == offset =>
+            {
+                Some(got.into_stream())
+            }
+            Ok(_) | Err(object_store::Error::Precondition { .. }) => return Ok(None),
+            Err(error) => return Err(TransferError::from_store("get", key, error)),
+        }
+    } else {
+        None
+    };
+    let out = tokio::fs::OpenOptions::new()
+        .append(true)
+        .open(&part.path)
+        .await
+        .map_err(|e| TransferError::io(&part.path, e))?;
+    Ok(Some(Opened {
+        part,
+        out,
+        body,
+        md5,
+        received: offset,
+        expected: sidecar.size,
+        e_tag: Some(sidecar.e_tag),
+        resumed: offset,
+    }))
+}
+
+/// Starts a resumable download from zero: an empty partial file, and once
+/// the GET has answered, a sidecar naming the object's ETag and size. Without
+/// an ETag the partial cannot be matched later, so it is not kept.
+async fn start_part(
+    store: &Store,
+    object: &object_store::path::Path,
+    key: &str,
+    part_path: PathBuf,
+    sidecar_path: PathBuf,
+    stop: &CancellationToken,
+) -> Result<Opened, TransferError> {
+    // The sidecar goes first: a partial without one is never continued.
+    match tokio::fs::remove_file(&sidecar_path).await {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(TransferError::io(&sidecar_path, error)),
+    }
+    let out = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&part_path)
+        .await
+        .map_err(|e| TransferError::io(&part_path, e))?;
+    let mut part = Part {
+        path: part_path,
+        sidecar: Some(sidecar_path),
+        keep: false,
+        done: false,
+    };
+    let got = or_cancelled(stop, store.s3.get(object))
+        .await?
+        .map_err(|e| TransferError::from_store("get", key, e))?;
+    let e_tag = got.meta.e_tag.as_deref().map(unquote).map(str::to_string);
+    if let (Some(tag), Some(sidecar_path)) = (&e_tag, &part.sidecar) {
+        let sidecar = Sidecar {
+            e_tag: tag.clone(),
+            size: got.meta.size,
+        };
+        sidecar.write(sidecar_path).await?;
+        part.keep(true);
+    }
+    Ok(Opened {
+        part,
+        out,
+        expected: got.meta.size,
+        e_tag,
+        body: Some(got.into_stream()),
+        md5: Md5::new(),
+        received: 0,
+        resumed: 0,
+    })
+}
+
+/// Feeds the whole file at `path` to `md5`; how many bytes it held.
+async fn hash_file(path: &Path, md5: &mut Md5) -> Result<u64, TransferError> {
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| TransferError::io(path, e))?;
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let read = file
+            .read(&mut buffer)
+            .await
+            .map_err(|e| TransferError::io(path, e))?;
+        if read == 0 {
+            return Ok(total);
+        }
+        md5.update(&buffer[..read]);
+        total += read as u64;
+    }
 }

@@ -81,7 +81,8 @@ pub enum TransferError {
     /// An option is out of range (part size, concurrency, endpoint).
     #[error("invalid transfer setting: {0}")]
     Config(String),
-    /// The transfer was cancelled; files not yet complete were removed.
+    /// The transfer was cancelled; files not yet complete were removed (or,
+    /// in a resumable download, kept as partial files).
     #[error("transfer cancelled")]
     Cancelled,
     /// A worker task panicked or was aborted from outside.

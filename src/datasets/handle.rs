@@ -37,6 +37,12 @@ pub struct TransferredFile {
     /// Whether its bytes were checked against an MD5 ETag (see the module
     /// documentation of [`crate::datasets`] for when that is possible).
     pub checksum_verified: bool,
+    /// Bytes of it that were already on disk from an earlier, interrupted
+    /// download and were not fetched again (see [`Download::resume`]); 0 for
+    /// a file fetched whole, and for uploads.
+    ///
+    /// [`Download::resume`]: crate::datasets::Download::resume
+    pub resumed_bytes: u64,
 }
 
 /// What a completed transfer moved.
@@ -47,6 +53,9 @@ pub struct TransferSummary {
     pub files: Vec<TransferredFile>,
     /// Their total size in bytes.
     pub bytes: u64,
+    /// Bytes of them that were already on disk from an earlier, interrupted
+    /// download (the sum of [`TransferredFile::resumed_bytes`]).
+    pub resumed_bytes: u64,
 }
 
 /// Cancels a transfer from anywhere: cheap to clone, and usable before the
@@ -69,7 +78,9 @@ impl Canceller {
     }
 
     /// Asks the transfer to stop. Files not yet complete are removed (their
-    /// temporary files deleted, unfinished multipart uploads aborted) before
+    /// temporary files deleted, unfinished multipart uploads aborted; a
+    /// resumable download keeps its partial files, see
+    /// [`Download::resume`](crate::datasets::Download::resume)) before
     /// [`TransferHandle::join`] answers [`TransferError::Cancelled`].
     pub fn cancel(&self) {
         self.0.cancel();
@@ -271,6 +282,7 @@ where
         match outcome {
             Ok(file) => {
                 summary.bytes += file.size;
+                summary.resumed_bytes += file.resumed_bytes;
                 summary.files.push(file);
             }
             Err(error) => {

@@ -30,6 +30,11 @@
 //!   complete and verified; on any failure or cancellation the temporary file
 //!   is removed. An existing file of the same name is replaced by the rename.
 //!   An upload cancelled mid-way aborts its multipart upload.
+//! - **Resumable on request.** With [`Download::resume`] the temporary file
+//!   has a fixed hidden name (`.<name>.provena-part`, plus a sidecar naming
+//!   the object's ETag and size) and is kept on failure or cancellation; the
+//!   next such download continues it with a ranged GET if the object is
+//!   unchanged, and starts over if not.
 //! - **Verified.** The bytes received must be as many as S3 announced. When
 //!   an object's ETag is a plain MD5 (a single-part upload without KMS
 //!   encryption) the MD5 of the bytes must match it; after an upload, the
@@ -45,7 +50,8 @@
 //!   the whole download before anything is written. Zero-byte "folder
 //!   marker" objects (a key that other keys lie under) are skipped.
 //! - **Fails fast.** The first failing file stops the others (their
-//!   temporary files removed) and its error is the transfer's.
+//!   temporary files removed, or kept in resume mode) and its error is the
+//!   transfer's.
 //!
 //! [`fetch_dataset`]: crate::clients::datastore::DatastoreClient::fetch_dataset
 

@@ -99,6 +99,22 @@ pub(crate) fn local_path(dest: &Path, prefix: &str, key: &str) -> Result<PathBuf
     Ok(path)
 }
 
+/// The suffix of a resumable download's partial file.
+pub(crate) const PART_SUFFIX: &str = ".provena-part";
+/// The suffix added to the partial file's name for its sidecar.
+pub(crate) const SIDECAR_SUFFIX: &str = ".meta";
+
+/// Where a resumable download of `local` (a path [`local_path`] gave) keeps
+/// its bytes until complete, and the sidecar describing them: hidden names
+/// derived from the final name, in the same directory, so they stay under
+/// the destination and a later run finds them again.
+pub(crate) fn resumable_paths(local: &Path) -> Option<(PathBuf, PathBuf)> {
+    let name = local.file_name()?.to_string_lossy();
+    let part = format!(".{name}{PART_SUFFIX}");
+    let sidecar = format!("{part}{SIDECAR_SUFFIX}");
+    Some((local.with_file_name(part), local.with_file_name(sidecar)))
+}
+
 /// The full key of `relative` (a path inside the dataset, `/`-separated).
 pub(crate) fn key_for(prefix: &str, relative: &str) -> Result<String, Refusal> {
     segments(relative)?;
@@ -182,6 +198,20 @@ mod tests {
                 assert!(path.starts_with(dest), "{path:?} stays under {dest:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_resumable_partial_is_a_hidden_sibling_of_its_final_name() {
+        let dest = Path::new("/tmp/dest");
+        let local = local_path(dest, PREFIX, "datasets/10378.1-42/data/b.csv").expect("plain key");
+        let (part, sidecar) = resumable_paths(&local).expect("a file name");
+        assert_eq!(part, Path::new("/tmp/dest/data/.b.csv.provena-part"));
+        assert_eq!(
+            sidecar,
+            Path::new("/tmp/dest/data/.b.csv.provena-part.meta")
+        );
+        assert_eq!(part.parent(), local.parent());
+        assert_eq!(resumable_paths(Path::new("/")), None);
     }
 
     #[test]

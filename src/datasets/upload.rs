@@ -307,5 +307,6 @@ async fn upload_one(
         local,
         size: sent,
         checksum_verified,
+        resumed_bytes: 0,
     })
 }

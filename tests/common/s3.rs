@@ -190,6 +190,12 @@ impl StandIn {
         ProvenaClient::new(config, StaticToken::shared("stand-in-token")).expect("client")
     }
 
+    /// The stand-in's base URL (the data store's endpoint for a client or
+    /// the CLI).
+    pub fn url(&self) -> String {
+        self.server.base_url()
+    }
+
     /// The dataset's files, on moto, with the smallest part size.
     pub fn files(&self) -> DatasetFiles {
         self.files_at(&self.moto.endpoint)
@@ -364,5 +370,203 @@ impl CutS3 {
     /// How many `GET`s it answered.
     pub fn gets(&self) -> usize {
         self.gets.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A loopback proxy in front of moto that forwards every request and counts
+/// the object bytes it hands back (bodies of `GET`s of one object, not of
+/// listings); told to, it cuts the body of the next such `GET` after a
+/// number of bytes and closes the connection, as a broken network would.
+pub struct S3Proxy {
+    addr: std::net::SocketAddr,
+    state: std::sync::Arc<ProxyState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct ProxyState {
+    upstream: String,
+    client: reqwest::Client,
+    object_bytes: std::sync::atomic::AtomicU64,
+    cut_next_get: std::sync::Mutex<Option<u64>>,
+    before_ranged_get: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Drop for S3Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+type ProxyBody =
+    http_body_util::combinators::BoxBody<bytes::Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+impl S3Proxy {
+    /// Starts a proxy forwarding to `upstream` (moto's endpoint).
+    pub async fn start(upstream: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let state = std::sync::Arc::new(ProxyState {
+            upstream: upstream.trim_end_matches('/').to_string(),
+            client: reqwest::Client::new(),
+            object_bytes: std::sync::atomic::AtomicU64::new(0),
+            cut_next_get: std::sync::Mutex::new(None),
+            before_ranged_get: std::sync::Mutex::new(None),
+        });
+        let shared = std::sync::Arc::clone(&state);
+        let task = tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                let state = std::sync::Arc::clone(&shared);
+                connections.spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        std::sync::Arc::clone(&state).forward(request)
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self { addr, state, task }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Cuts the body of the next object `GET` after `bytes` bytes.
+    pub fn cut_next_get_after(&self, bytes: u64) {
+        *self
+            .state
+            .cut_next_get
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(bytes);
+    }
+
+    /// Runs `action` (on a blocking thread) before forwarding the next
+    /// ranged object `GET`: to change the object between the client's
+    /// listing and its `GET`, say.
+    pub fn before_next_ranged_get(&self, action: impl FnOnce() + Send + 'static) {
+        *self
+            .state
+            .before_ranged_get
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Box::new(action));
+    }
+
+    /// Object bytes handed to the client in successful answers since the
+    /// last call (a cut body counts up to the cut).
+    pub fn take_object_bytes(&self) -> u64 {
+        self.state
+            .object_bytes
+            .swap(0, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl ProxyState {
+    async fn forward(
+        self: std::sync::Arc<Self>,
+        request: hyper::Request<hyper::body::Incoming>,
+    ) -> Result<hyper::Response<ProxyBody>, std::convert::Infallible> {
+        use futures_util::StreamExt;
+        use http_body_util::BodyExt;
+
+        let (parts, body) = request.into_parts();
+        let is_object_get = parts.method == hyper::Method::GET && parts.uri.query().is_none();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        let body = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let action = if is_object_get && parts.headers.contains_key(hyper::header::RANGE) {
+            self.before_ranged_get
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+        } else {
+            None
+        };
+        if let Some(action) = action {
+            tokio::task::spawn_blocking(action)
+                .await
+                .expect("the action before the ranged GET");
+        }
+        let mut forwarded = self
+            .client
+            .request(parts.method.clone(), format!("{}{path}", self.upstream))
+            .body(body);
+        for (name, value) in &parts.headers {
+            if !matches!(name.as_str(), "host" | "connection" | "transfer-encoding") {
+                forwarded = forwarded.header(name, value);
+            }
+        }
+        let answer = match forwarded.send().await {
+            Ok(answer) => answer,
+            Err(error) => {
+                let mut failed = hyper::Response::new(
+                    http_body_util::Full::new(bytes::Bytes::from(error.to_string()))
+                        .map_err(|never| match never {})
+                        .boxed(),
+                );
+                *failed.status_mut() = hyper::StatusCode::BAD_GATEWAY;
+                return Ok(failed);
+            }
+        };
+        let mut response = hyper::Response::builder().status(answer.status());
+        for (name, value) in answer.headers() {
+            if !matches!(name.as_str(), "connection" | "transfer-encoding") {
+                response = response.header(name, value);
+            }
+        }
+        let is_object_get = is_object_get && answer.status().is_success();
+        let mut cut = if is_object_get {
+            self.cut_next_get
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+        } else {
+            None
+        };
+        let counting = std::sync::Arc::clone(&self);
+        let chunks = answer.bytes_stream().flat_map(move |chunk| {
+            let mut out: Vec<Result<hyper::body::Frame<bytes::Bytes>, _>> = Vec::new();
+            match chunk {
+                Err(error) => out.push(Err(
+                    Box::new(error) as Box<dyn std::error::Error + Send + Sync>
+                )),
+                Ok(mut chunk) => {
+                    if let Some(left) = cut {
+                        if chunk.len() as u64 >= left {
+                            chunk.truncate(left as usize);
+                            cut = Some(0);
+                        } else {
+                            cut = Some(left - chunk.len() as u64);
+                        }
+                    }
+                    if is_object_get {
+                        counting
+                            .object_bytes
+                            .fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    if !chunk.is_empty() {
+                        out.push(Ok(hyper::body::Frame::data(chunk)));
+                    }
+                    if cut == Some(0) {
+                        out.push(Err("cut by the test proxy".into()));
+                    }
+                }
+            }
+            futures_util::stream::iter(out)
+        });
+        let body = BodyExt::boxed(http_body_util::StreamBody::new(chunks));
+        Ok(response.body(body).expect("a response of forwarded parts"))
     }
 }

@@ -18,7 +18,13 @@ use crate::error::CliError;
 pub enum Dataset {
     /// Register a new dataset from its metadata (a JSON or YAML collection format).
     Mint(Mint),
-    /// Download a dataset's files, or one file or folder of it.
+    /// Download a dataset's files, or one file or folder of it (resumable).
+    ///
+    /// An interrupted download leaves each unfinished file as a hidden
+    /// `.<name>.provena-part` (with a `.meta` sidecar naming the object's
+    /// version) next to where it goes, never a half file under its real name.
+    /// Running the same command again continues those files from where they
+    /// stopped, or starts a file over if it changed in the data store since.
     Download(Download),
     /// Upload a file or a directory tree into a dataset.
     Upload(Upload),
@@ -56,6 +62,11 @@ pub struct Download {
     /// The local folder to write into.
     #[arg(long)]
     dest: PathBuf,
+    /// Download every file whole: ignore partial files of an earlier run
+    /// (removing them as their files complete) and leave none behind on
+    /// failure.
+    #[arg(long)]
+    no_resume: bool,
     #[command(flatten)]
     storage: Storage,
 }
@@ -146,6 +157,7 @@ fn files(context: &Context, id: &str, storage: &Storage) -> Result<DatasetFiles,
 struct Transferred {
     files: Vec<TransferredOne>,
     bytes: u64,
+    resumed_bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -154,6 +166,7 @@ struct TransferredOne {
     local: PathBuf,
     size: u64,
     checksum_verified: bool,
+    resumed_bytes: u64,
 }
 
 async fn download(context: &Context, args: Download) -> Result<(), CliError> {
@@ -164,6 +177,7 @@ async fn download(context: &Context, args: Download) -> Result<(), CliError> {
         None => files.download_all(args.dest.clone()),
     };
     let summary = transfer
+        .resume(!args.no_resume)
         .on_progress(move |progress| meter.update(progress))
         .send()
         .await
@@ -202,6 +216,7 @@ fn transfer_error(error: TransferError) -> CliError {
 fn report(context: &Context, summary: TransferSummary, verb: &str) -> Result<(), CliError> {
     let done = Transferred {
         bytes: summary.bytes,
+        resumed_bytes: summary.resumed_bytes,
         files: summary
             .files
             .into_iter()
@@ -210,16 +225,21 @@ fn report(context: &Context, summary: TransferSummary, verb: &str) -> Result<(),
                 local: file.local,
                 size: file.size,
                 checksum_verified: file.checksum_verified,
+                resumed_bytes: file.resumed_bytes,
             })
             .collect(),
     };
     context.out.emit(&done, |out| {
-        writeln!(
+        write!(
             out,
             "{verb} {} files, {} bytes",
             done.files.len(),
             done.bytes
-        )
+        )?;
+        if done.resumed_bytes > 0 {
+            write!(out, " ({} resumed)", done.resumed_bytes)?;
+        }
+        writeln!(out)
     })
 }
 

@@ -60,7 +60,7 @@ pub use derive::{Derived, derive};
 pub use drift::{Committed, Vendored, compare};
 pub use error::Error;
 pub use overlay::Overlay;
-pub use shared::{conflicts, harmonise, refuse};
+pub use shared::{conflicts, harmonise, harmonise_with, refuse};
 
 /// The result type of this crate.
 pub type Result<T> = std::result::Result<T, Error>;

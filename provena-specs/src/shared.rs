@@ -13,7 +13,7 @@
 //! and the documents: merging it silently would give one service the other's
 //! type.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
@@ -55,15 +55,29 @@ fn opened(schema: &Value) -> Option<Value> {
 ///
 /// Run it over all the documents derived together. Returns the names that
 /// several documents still give different schemas (see [`conflicts`]).
+/// When only some services are derived, use [`harmonise_with`] and the
+/// others' committed documents.
 pub fn harmonise(derived: &mut [Derived]) -> Vec<String> {
-    let mut opened_somewhere: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for d in derived.iter() {
-        for (name, schema) in schemas(&d.spec).into_iter().flatten() {
+    harmonise_with(derived, &[])
+}
+
+/// [`harmonise`] for a subset of the services: `others` are the committed
+/// (already harmonised) documents of the services not derived, whose opened
+/// schema names count as opened too. Without them a subset would lose the
+/// openings that came from the other documents, and so differ from what a
+/// derivation of every service writes.
+///
+/// Conflicts are reported among `derived` only.
+pub fn harmonise_with(derived: &mut [Derived], others: &[&Value]) -> Vec<String> {
+    let mut opened_somewhere: BTreeSet<String> = BTreeSet::new();
+    let documents = derived
+        .iter()
+        .map(|d| &d.spec)
+        .chain(others.iter().copied());
+    for spec in documents {
+        for (name, schema) in schemas(spec).into_iter().flatten() {
             if is_opened(schema) {
-                opened_somewhere
-                    .entry(name.clone())
-                    .or_default()
-                    .push(d.service.clone());
+                opened_somewhere.insert(name.clone());
             }
         }
     }
@@ -75,7 +89,7 @@ pub fn harmonise(derived: &mut [Derived]) -> Vec<String> {
             .and_then(Value::as_object_mut)
         {
             for (name, schema) in schemas.iter_mut() {
-                if opened_somewhere.contains_key(name)
+                if opened_somewhere.contains(name)
                     && let Some(open) = opened(schema)
                 {
                     *schema = open;
@@ -177,6 +191,15 @@ mod tests {
         assert_eq!(all[0].meta["rules"][RULE], 0);
         assert!(all[1].spec_text.contains("additionalProperties"));
         assert!(all[1].rule_counts.contains(&(RULE, 1)));
+    }
+
+    #[test]
+    fn a_name_opened_in_a_document_not_derived_is_opened_too() {
+        let committed = json!({"components": {"schemas": {"Info": open_object()}}});
+        let mut some = [derived("datastore", json!({"Info": object()}))];
+        assert!(harmonise_with(&mut some, &[&committed]).is_empty());
+        assert_eq!(some[0].spec["components"]["schemas"]["Info"], open_object());
+        assert_eq!(some[0].meta["rules"][RULE], 1);
     }
 
     #[test]

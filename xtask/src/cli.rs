@@ -155,7 +155,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sync { opts, out } => {
-            let (derived, conflicts) = specs::derive_all(&opts)?;
+            let (derived, conflicts) = specs::derive_all(&opts, &out)?;
             provena_specs::refuse(&conflicts)?;
             let written = specs::write_all(&out, &derived)?;
             for d in &derived {
@@ -179,7 +179,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
             specs,
             specs_label,
         } => {
-            let (derived, conflicts) = specs::derive_all(&opts)?;
+            let (derived, conflicts) = specs::derive_all(&opts, &specs)?;
             let report = specs::compare_dir(&specs, &specs_label, &derived);
             if report.is_empty() && conflicts.is_empty() {
                 println!("specs are in sync with {}", opts.from);

@@ -47,13 +47,22 @@ pub fn selected(opts: &Options) -> Result<Vec<&'static ServiceInfo>> {
 }
 
 /// Derives every selected service, then opens shared schema names alike in
-/// every document (`provena_specs::harmonise`); fails on the first bad input.
-/// Returns the names that still differ between documents, which `sync`
-/// refuses and `check` reports. With `--only`, only the selected documents are
-/// compared (the build script compares all of them again).
-pub fn derive_all(opts: &Options) -> Result<(Vec<Derived>, Vec<String>)> {
+/// every document (`provena_specs::harmonise_with`); fails on the first bad
+/// input. Returns the names that still differ between documents, which `sync`
+/// refuses and `check` reports. With `--only`, the documents in `committed`
+/// (the specs directory) of the services left out count for the openings, and
+/// only the selected documents are compared for conflicts (the build script
+/// compares all of them again).
+pub fn derive_all(opts: &Options, committed: &Path) -> Result<(Vec<Derived>, Vec<String>)> {
+    let chosen = selected(opts)?;
+    let others: Vec<serde_json::Value> = SERVICES
+        .iter()
+        .filter(|s| !chosen.iter().any(|c| c.name == s.name))
+        .filter_map(|s| fs::read(committed.join(format!("{}.json", s.name))).ok())
+        .filter_map(|bytes| serde_json::from_slice(&bytes).ok())
+        .collect();
     let mut out = Vec::new();
-    for service in selected(opts)? {
+    for service in chosen {
         let location = source::locate(&opts.from, service, &opts.overrides);
         let raw = source::fetch(&location)?;
         let overlay = Overlay::load(&opts.overlays_dir, &opts.overlays_label, service.name)?;
@@ -64,7 +73,8 @@ pub fn derive_all(opts: &Options) -> Result<(Vec<Derived>, Vec<String>)> {
             overlay.as_ref(),
         )?);
     }
-    let conflicts = provena_specs::harmonise(&mut out);
+    let others: Vec<&serde_json::Value> = others.iter().collect();
+    let conflicts = provena_specs::harmonise_with(&mut out, &others);
     Ok((out, conflicts))
 }
 

@@ -7,7 +7,7 @@
 //! for OpenAPI 3.0, response types the services do not declare filled in
 //! from small overlay files, enums and objects opened for forward
 //! compatibility, and a meta record beside each document saying what was
-//! done. This crate holds that derivation ([`derive`]), the pass that keeps
+//! done. This crate holds that derivation ([`derive()`]), the pass that keeps
 //! one schema name meaning one schema across documents ([`harmonise`]), and
 //! the comparison of a fresh derivation with committed files, in API terms
 //! ([`compare`]).

@@ -182,7 +182,7 @@ pub(crate) fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
         return Ok(applied);
     }
     let Some(root) = doc.as_object_mut() else {
-        return Err(bad(label, format!("document is not an object")));
+        return Err(bad(label, "document is not an object".to_owned()));
     };
     let schemas = root
         .entry("components")
@@ -196,7 +196,7 @@ pub(crate) fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
     let Some(schemas) = schemas else {
         return Err(bad(
             label,
-            format!("upstream components/schemas is not an object"),
+            "upstream components/schemas is not an object".to_owned(),
         ));
     };
     let overlay_schemas: BTreeMap<&String, &Value> = overlay.schemas.iter().collect();

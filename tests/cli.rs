@@ -743,3 +743,237 @@ fn login_prints_the_url_and_code_then_commands_use_the_cached_login_until_logout
     let after = after.args(["get", "10378.1/7"]).output().expect("runs");
     assert_eq!(after.status.code(), Some(3), "{}", stderr(&after));
 }
+
+// ------------------------------------------------------------ specs check
+
+/// The upstream documents the vendored specs were derived from
+/// (`$PROVENA_OPENAPI_DIR/served`, else `../shared/provena-openapi/served`
+/// beside the repository); `None` after the skip rule when they are absent.
+fn served_dir(test: &str) -> Option<std::path::PathBuf> {
+    let root = match std::env::var_os("PROVENA_OPENAPI_DIR") {
+        Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/provena-openapi"),
+    };
+    let served = root.join("served");
+    if served.is_dir() {
+        return Some(served);
+    }
+    common::skip::missing(
+        test,
+        &common::skip::Missing::new(
+            format!("the upstream OpenAPI documents at {}", served.display()),
+            "put provena-openapi (with served/) beside the repository or set PROVENA_OPENAPI_DIR",
+        ),
+    );
+    None
+}
+
+/// A writable copy of the upstream documents.
+fn served_copy(served: &Path) -> tempdir::Dir {
+    let dir = tempdir::Dir::new();
+    for entry in std::fs::read_dir(served).expect("served/ lists") {
+        let entry = entry.expect("an entry");
+        let name = entry.file_name();
+        if name.to_string_lossy().ends_with(".json") {
+            let bytes = std::fs::read(entry.path()).expect("a document");
+            std::fs::write(dir.join(name), bytes).expect("copied");
+        }
+    }
+    dir
+}
+
+fn edit_document(dir: &Path, service: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = dir.join(format!("{service}.json"));
+    let mut document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("JSON");
+    edit(&mut document);
+    std::fs::write(&path, serde_json::to_vec(&document).expect("JSON")).expect("written");
+}
+
+/// The job document without the admin access check and with `User` (the
+/// general access check's answer) missing its `email` field.
+fn drifted_job_document(dir: &Path) {
+    edit_document(dir, "job", |document| {
+        let paths = document["paths"].as_object_mut().expect("paths");
+        assert!(paths.remove("/check-access/check-admin-access").is_some());
+        let user = document["components"]["schemas"]["User"]["properties"]
+            .as_object_mut()
+            .expect("User has properties");
+        assert!(user.remove("email").is_some());
+    });
+}
+
+#[test]
+fn specs_check_from_the_upstream_documents_finds_no_drift() {
+    let Some(served) = served_dir("specs_check_from_the_upstream_documents_finds_no_drift") else {
+        return;
+    };
+    let server = MockServer::start();
+    let output = provena(&server, &home())
+        .args(["specs", "check", "--from"])
+        .arg(&served)
+        .output()
+        .expect("runs");
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for service in provena_client::services::SERVICES {
+        assert!(
+            stdout(&output).contains(&format!("{}: no drift\n", service.name)),
+            "{}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn specs_check_names_the_service_operation_and_field_that_drifted_and_exits_1() {
+    let Some(served) =
+        served_dir("specs_check_names_the_service_operation_and_field_that_drifted_and_exits_1")
+    else {
+        return;
+    };
+    let dir = served_copy(&served);
+    drifted_job_document(&dir);
+    let server = MockServer::start();
+
+    let output = provena(&server, &home())
+        .args(["specs", "check", "--from"])
+        .arg(&*dir)
+        .output()
+        .expect("runs");
+
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = stdout(&output);
+    assert!(report.contains("registry: no drift\n"), "{report}");
+    assert!(report.contains("job: drift"), "{report}");
+    assert!(
+        report.contains(
+            "  - operation removed: GET /check-access/check-admin-access (check_admin_access)\n"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("  - schema User: field \"email\" removed\n"),
+        "{report}"
+    );
+    assert_eq!(
+        stderr(&output),
+        "provena: 1 of 7 services drifted (job) from the documents this client was built from\n"
+    );
+}
+
+#[test]
+fn specs_check_with_json_output_lists_each_services_drift() {
+    let Some(served) = served_dir("specs_check_with_json_output_lists_each_services_drift") else {
+        return;
+    };
+    let dir = served_copy(&served);
+    drifted_job_document(&dir);
+    let server = MockServer::start();
+
+    let output = provena(&server, &home())
+        .args(["--output", "json", "specs", "check", "--only", "job"])
+        .args(["--only", "auth", "--from"])
+        .arg(&*dir)
+        .output()
+        .expect("runs");
+
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the report is JSON");
+    assert_eq!(report["drift"], true);
+    let services = report["services"].as_array().expect("a list of services");
+    let names: Vec<&str> = services
+        .iter()
+        .map(|s| s["service"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(names, ["auth", "job"]);
+    assert_eq!(services[0]["drift"], serde_json::json!([]));
+    let job = services[1]["drift"].as_array().expect("a list of lines");
+    assert!(
+        job.contains(&serde_json::json!("schema User: field \"email\" removed")),
+        "{job:?}"
+    );
+    assert!(
+        services[1]["source"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("/job.json")),
+        "{report}"
+    );
+}
+
+#[test]
+fn specs_check_reads_each_services_openapi_json_from_the_configured_deployment() {
+    let Some(served) =
+        served_dir("specs_check_reads_each_services_openapi_json_from_the_configured_deployment")
+    else {
+        return;
+    };
+    let server = MockServer::start();
+    let mut documents = Vec::new();
+    let mut command = provena(&server, &home());
+    for service in provena_client::services::SERVICES {
+        let body = std::fs::read(served.join(format!("{}.json", service.name))).expect("read");
+        documents.push(server.mock(|when, then| {
+            when.method(httpmock::Method::GET)
+                .path(format!("/{}/openapi.json", service.name));
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(body);
+        }));
+        // Later flags win: each service under its own path of the server.
+        command.arg("--endpoint").arg(format!(
+            "{}={}/{}",
+            service.name,
+            server.base_url(),
+            service.name
+        ));
+    }
+
+    let output = command.args(["specs", "check"]).output().expect("runs");
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).matches(": no drift\n").count(), 7);
+    for document in documents {
+        document.assert();
+    }
+}
+
+#[test]
+fn specs_check_against_an_unreachable_deployment_fails_with_one_line() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let server = MockServer::start();
+
+    let output = provena(&server, &home())
+        .args(["--endpoint", &format!("registry=http://127.0.0.1:{port}")])
+        .args(["specs", "check", "--only", "registry"])
+        .output()
+        .expect("runs");
+
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    let error = stderr(&output);
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(
+        error.starts_with(&format!(
+            "provena: cannot fetch http://127.0.0.1:{port}/openapi.json: "
+        )),
+        "{error}"
+    );
+    assert!(!error.contains("panicked"), "{error}");
+}
+
+#[test]
+fn specs_check_of_an_unknown_service_is_a_usage_error() {
+    let server = MockServer::start();
+    let output = provena(&server, &home())
+        .args(["specs", "check", "--only", "regsitry", "--from", "."])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("regsitry"), "{}", stderr(&output));
+}

@@ -14,6 +14,7 @@ workflows! {
     get_prints_a_real_item_as_json,
     get_of_an_unknown_id_fails_with_exit_code_1,
     dataset_minted_from_yaml_then_uploaded_and_downloaded_whole,
+    specs_check_finds_the_real_servers_documents_as_vendored,
 }
 
 /// Runs `provena args…` with `token`, every service at its proxy.
@@ -204,4 +205,38 @@ async fn dataset_minted_from_yaml_then_uploaded_and_downloaded_whole(ctx: Arc<Ct
         b"nested bytes"
     );
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The four services that run here publish exactly the API the client was
+/// built from: their live `/openapi.json`, normalised, is the vendored spec.
+/// Straight to the servers: the proxies check answers against the vendored
+/// documents, which do not (and should not) declare `/openapi.json`.
+async fn specs_check_finds_the_real_servers_documents_as_vendored(ctx: Arc<Ctx>) {
+    let mut args = vec!["specs".to_owned(), "check".to_owned()];
+    for (service, url) in &ctx.env.urls {
+        args.extend([
+            "--endpoint".to_owned(),
+            format!("{service}={url}"),
+            "--only".to_owned(),
+            (*service).to_owned(),
+        ]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = provena(&ctx, &ctx.env.user_token, &args).await;
+
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = String::from_utf8_lossy(&output.stdout);
+    for (service, _) in &ctx.env.urls {
+        assert!(
+            report.contains(&format!("{service}: no drift\n")),
+            "{report}"
+        );
+    }
+    assert_eq!(report.lines().count(), ctx.env.urls.len(), "{report}");
 }

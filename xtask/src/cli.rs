@@ -5,8 +5,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::derive::{self, Options};
-use crate::{Error, Result, drift, shared};
+use crate::specs::{self, Options};
+use crate::{Error, Result};
 
 pub const USAGE: &str = "\
 usage: cargo xtask specs sync  --from <DIR|URL> [--out DIR] [common options]
@@ -155,9 +155,9 @@ fn run(args: &[String]) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sync { opts, out } => {
-            let (derived, conflicts) = derive::derive_all(&opts)?;
-            shared::refuse(&conflicts)?;
-            let written = derive::write_all(&out, &derived)?;
+            let (derived, conflicts) = specs::derive_all(&opts, &out)?;
+            provena_specs::refuse(&conflicts)?;
+            let written = specs::write_all(&out, &derived)?;
             for d in &derived {
                 println!("{}", d.summary());
             }
@@ -179,14 +179,14 @@ fn run(args: &[String]) -> Result<ExitCode> {
             specs,
             specs_label,
         } => {
-            let (derived, conflicts) = derive::derive_all(&opts)?;
-            let report = drift::compare_dir(&specs, &specs_label, &derived);
+            let (derived, conflicts) = specs::derive_all(&opts, &specs)?;
+            let report = specs::compare_dir(&specs, &specs_label, &derived);
             if report.is_empty() && conflicts.is_empty() {
                 println!("specs are in sync with {}", opts.from);
                 return Ok(ExitCode::SUCCESS);
             }
             if !report.is_empty() {
-                print!("{}", drift::render(&report, &specs_label, &opts.from));
+                print!("{}", specs::render(&report, &specs_label, &opts.from));
             }
             // A sync would refuse these: one Rust type cannot have two schemas.
             for conflict in &conflicts {

@@ -32,4 +32,10 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl From<provena_specs::Error> for Error {
+    fn from(e: provena_specs::Error) -> Self {
+        Error::new(e.to_string())
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Error>;

@@ -1,20 +1,16 @@
 //! `cargo xtask`: derives the vendored `specs/` from the upstream Provena
 //! OpenAPI documents (`specs sync`) and reports semantic drift (`specs check`).
 //!
+//! The derivation and the drift report are the `provena-specs` crate's (the
+//! `provena` CLI's `specs check` uses them too); this is their front end for
+//! the repository: arguments, reading files and URLs, writing `specs/`.
 //! Kept as a library so the integration tests can drive the same code paths
 //! as the binary.
 
-pub mod canon;
 pub mod cli;
-pub mod derive;
-pub mod drift;
 pub mod error;
-pub mod meta;
-pub mod overlay;
-pub mod rules;
-pub mod shared;
 pub mod source;
-pub mod walk;
+pub mod specs;
 
 /// The service table shared with the library and its build script; included
 /// rather than copied so the three can never disagree.

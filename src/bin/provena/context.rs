@@ -173,7 +173,8 @@ impl Context {
         Ok((realm, client_id.to_owned()))
     }
 
-    fn http(&self) -> Result<reqwest::Client, CliError> {
+    /// An unauthenticated HTTP client with the configured timeouts.
+    pub fn http(&self) -> Result<reqwest::Client, CliError> {
         provena_client::build_http_client(&self.config).map_err(CliError::from)
     }
 }

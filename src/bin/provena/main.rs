@@ -5,8 +5,9 @@
 //! as text or as JSON (`--output json`). Configuration comes from flags, then
 //! environment variables, then a config file ([`context`]).
 //!
-//! Exit codes (also in `provena --help`): 0 success, 1 failure, 2 usage,
-//! 3 login needed, 4 a watched job finished unsuccessfully.
+//! Exit codes (also in `provena --help`): 0 success, 1 failure (also: `specs
+//! check` found drift), 2 usage, 3 login needed, 4 a watched job finished
+//! unsuccessfully.
 
 mod cmd_auth;
 mod cmd_dataset;
@@ -14,6 +15,7 @@ mod cmd_items;
 mod cmd_job;
 mod cmd_lineage;
 mod cmd_model_run;
+mod cmd_specs;
 mod context;
 mod error;
 mod output;
@@ -24,11 +26,13 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::context::{Context, GlobalArgs};
 use crate::error::CliError;
+use crate::output::Out;
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  failure (the service refused, a network error, bad input)
+  1  failure (the service refused, a network error, bad input;
+     `specs check`: the deployment's API drifted from this client's)
   2  usage error (unknown command or flag, bad value, unreadable config file)
   3  login needed (run `provena login`, or set PROVENA_OFFLINE_TOKEN)
   4  a watched job finished unsuccessfully";
@@ -71,6 +75,10 @@ enum Command {
     /// Model runs: CSV templates and registration.
     #[command(name = "model-run", subcommand)]
     ModelRun(cmd_model_run::ModelRun),
+    /// The OpenAPI documents this client was built from: `specs check`
+    /// compares them with the deployment's.
+    #[command(subcommand)]
+    Specs(cmd_specs::Specs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -117,8 +125,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         clap_complete::generate(shell, &mut command, "provena", &mut std::io::stdout());
         return Ok(());
     }
+    let command = match cli.command {
+        // `specs check --from` reads no configuration but the output format.
+        Command::Specs(command) if !cmd_specs::needs_deployment(&command) => {
+            return cmd_specs::run(Out::new(cli.global.output), None, command).await;
+        }
+        command => command,
+    };
     let context = Context::new(cli.global)?;
-    match cli.command {
+    match command {
         Command::Login(args) => cmd_auth::login(&context, args).await,
         Command::Logout => cmd_auth::logout(&context).await,
         Command::Whoami => cmd_auth::whoami(&context).await,
@@ -130,6 +145,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Dataset(command) => cmd_dataset::run(&context, command).await,
         Command::Lineage(args) => cmd_lineage::lineage(&context, args).await,
         Command::ModelRun(command) => cmd_model_run::run(&context, command).await,
+        Command::Specs(command) => cmd_specs::run(context.out, Some(&context), command).await,
         Command::Completions { .. } => Ok(()),
     }
 }

@@ -13,7 +13,7 @@
 //! and the documents: merging it silently would give one service the other's
 //! type.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
@@ -21,7 +21,7 @@ use crate::derive::Derived;
 use crate::{Error, Result, canon};
 
 /// Name of the count this pass records in each meta file.
-pub const RULE: &str = "open_objects_shared";
+pub(crate) const RULE: &str = "open_objects_shared";
 
 fn schemas(spec: &Value) -> Option<&serde_json::Map<String, Value>> {
     spec.pointer("/components/schemas")
@@ -48,19 +48,36 @@ fn opened(schema: &Value) -> Option<Value> {
     Some(Value::Object(object))
 }
 
-/// Opens shared names everywhere one document opened them, and updates each
-/// document's text and its meta record (the count under [`RULE`]). Returns
-/// the names shared by several documents with different schemas, each as
-/// `Name (first and second document)`.
+/// Opens shared schema names alike: a name that one document opens (gives
+/// `additionalProperties: {}`) is opened in every document that has it, and
+/// each document's text and meta record (the count under
+/// `open_objects_shared`) are updated.
+///
+/// Run it over all the documents derived together. Returns the names that
+/// several documents still give different schemas (see [`conflicts`]).
+/// When only some services are derived, use [`harmonise_with`] and the
+/// others' committed documents.
 pub fn harmonise(derived: &mut [Derived]) -> Vec<String> {
-    let mut opened_somewhere: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
-    for d in derived.iter() {
-        for (name, schema) in schemas(&d.spec).into_iter().flatten() {
+    harmonise_with(derived, &[])
+}
+
+/// [`harmonise`] for a subset of the services: `others` are the committed
+/// (already harmonised) documents of the services not derived, whose opened
+/// schema names count as opened too. Without them a subset would lose the
+/// openings that came from the other documents, and so differ from what a
+/// derivation of every service writes.
+///
+/// Conflicts are reported among `derived` only.
+pub fn harmonise_with(derived: &mut [Derived], others: &[&Value]) -> Vec<String> {
+    let mut opened_somewhere: BTreeSet<String> = BTreeSet::new();
+    let documents = derived
+        .iter()
+        .map(|d| &d.spec)
+        .chain(others.iter().copied());
+    for spec in documents {
+        for (name, schema) in schemas(spec).into_iter().flatten() {
             if is_opened(schema) {
-                opened_somewhere
-                    .entry(name.clone())
-                    .or_default()
-                    .push(d.service);
+                opened_somewhere.insert(name.clone());
             }
         }
     }
@@ -72,7 +89,7 @@ pub fn harmonise(derived: &mut [Derived]) -> Vec<String> {
             .and_then(Value::as_object_mut)
         {
             for (name, schema) in schemas.iter_mut() {
-                if opened_somewhere.contains_key(name)
+                if opened_somewhere.contains(name)
                     && let Some(open) = opened(schema)
                 {
                     *schema = open;
@@ -97,7 +114,9 @@ fn record(d: &mut Derived, count: usize) {
     d.meta_text = canon::to_string(&d.meta);
 }
 
-/// The names that two documents give different content.
+/// The schema names that two documents give different content, each as
+/// `Name (first and second document)`. The client generates one type per
+/// name, so a sync refuses these (see [`refuse`]).
 pub fn conflicts(derived: &[Derived]) -> Vec<String> {
     let mut first: BTreeMap<&str, (&str, &Value)> = BTreeMap::new();
     let mut conflicts = Vec::new();
@@ -105,7 +124,7 @@ pub fn conflicts(derived: &[Derived]) -> Vec<String> {
         for (name, schema) in schemas(&d.spec).into_iter().flatten() {
             match first.get(name.as_str()) {
                 None => {
-                    first.insert(name, (d.service, schema));
+                    first.insert(name, (&d.service, schema));
                 }
                 Some((service, earlier)) if *earlier != schema => {
                     conflicts.push(format!("{name} ({service} and {})", d.service))
@@ -117,27 +136,32 @@ pub fn conflicts(derived: &[Derived]) -> Vec<String> {
     conflicts
 }
 
-/// The error `sync` gives for [`conflicts`], if there are any.
+/// The error a sync gives for [`conflicts`], if there are any: such
+/// documents cannot be written.
+///
+/// ```
+/// assert!(provena_specs::refuse(&[]).is_ok());
+/// let error = provena_specs::refuse(&["Info (registry and prov)".to_owned()]).unwrap_err();
+/// assert!(error.to_string().contains("Info (registry and prov)"));
+/// ```
 pub fn refuse(conflicts: &[String]) -> Result<()> {
     if conflicts.is_empty() {
         return Ok(());
     }
-    Err(Error::new(format!(
-        "one name, different schemas: {}; the library generates one type per name, \
-         so these must be made identical (an overlay) or renamed",
-        conflicts.join(", ")
-    )))
+    Err(Error::SharedSchemaConflict {
+        conflicts: conflicts.to_vec(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn derived(service: &'static str, schemas: Value) -> Derived {
+    fn derived(service: &str, schemas: Value) -> Derived {
         let spec = json!({"openapi": "3.0.2", "paths": {}, "components": {"schemas": schemas}});
         let meta = json!({"service": service, "rules": {}});
         Derived {
-            service,
+            service: service.to_owned(),
             spec_text: canon::to_string(&spec),
             meta_text: canon::to_string(&meta),
             spec,
@@ -167,6 +191,15 @@ mod tests {
         assert_eq!(all[0].meta["rules"][RULE], 0);
         assert!(all[1].spec_text.contains("additionalProperties"));
         assert!(all[1].rule_counts.contains(&(RULE, 1)));
+    }
+
+    #[test]
+    fn a_name_opened_in_a_document_not_derived_is_opened_too() {
+        let committed = json!({"components": {"schemas": {"Info": open_object()}}});
+        let mut some = [derived("datastore", json!({"Info": object()}))];
+        assert!(harmonise_with(&mut some, &[&committed]).is_empty());
+        assert_eq!(some[0].spec["components"]["schemas"]["Info"], open_object());
+        assert_eq!(some[0].meta["rules"][RULE], 1);
     }
 
     #[test]

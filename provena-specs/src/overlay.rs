@@ -14,52 +14,90 @@ use serde_json::{Map, Value};
 use crate::walk::operation_mut;
 use crate::{Error, Result};
 
-/// A parsed overlay file.
+/// A service's overlay file, parsed: what to add to its document where the
+/// document is silent.
+///
+/// The file is a JSON object with two optional members: `responses`, which
+/// maps `"METHOD /path"` to the schema of that operation's 200
+/// `application/json` response, and `schemas`, component schemas to add.
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
-    /// How to name the file in messages and meta (stable, not absolute).
-    pub label: String,
-    /// `"METHOD /path"` -> schema of the 200 application/json response.
-    pub responses: Map<String, Value>,
-    /// Component schemas to add.
-    pub schemas: Map<String, Value>,
+    label: String,
+    responses: Map<String, Value>,
+    schemas: Map<String, Value>,
 }
 
-/// What applying an overlay did.
+/// What applying an overlay did (recorded in the meta record).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Applied {
-    pub responses: Vec<String>,
-    pub schemas: Vec<String>,
-    pub redundant: Vec<String>,
+pub(crate) struct Applied {
+    /// The responses filled in, as `"METHOD /path"`.
+    pub(crate) responses: Vec<String>,
+    /// The schemas added.
+    pub(crate) schemas: Vec<String>,
+    /// One warning per entry the document now declares itself.
+    pub(crate) redundant: Vec<String>,
 }
 
 impl Applied {
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.responses.len() + self.schemas.len()
     }
 }
 
-/// Reads `{dir}/{service}.json`; a service without an overlay file has none.
-pub fn load(dir: &Path, label_dir: &str, service: &str) -> Result<Option<Overlay>> {
-    let path = dir.join(format!("{service}.json"));
-    let label = format!("{}/{service}.json", label_dir.trim_end_matches('/'));
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::new(format!("cannot read overlay {label}: {e}"))),
-    };
-    let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::new(format!("malformed JSON in overlay {label}: {e}")))?;
-    parse(label, value).map(Some)
+impl Overlay {
+    /// Parses an overlay file's bytes. `label` names the file in error
+    /// messages and warnings (a stable, relative name such as
+    /// `specs/overlays/job.json`).
+    ///
+    /// Unknown keys are errors, so that a typo cannot silently disable part
+    /// of an overlay.
+    ///
+    /// ```
+    /// let overlay = provena_specs::Overlay::from_slice(
+    ///     "overlays/job.json",
+    ///     br#"{"schemas": {"Jobs": {"type": "array"}}}"#,
+    /// )?;
+    /// assert_eq!(overlay.label(), "overlays/job.json");
+    /// assert!(provena_specs::Overlay::from_slice("x.json", br#"{"response": {}}"#).is_err());
+    /// # Ok::<(), provena_specs::Error>(())
+    /// ```
+    pub fn from_slice(label: &str, bytes: &[u8]) -> Result<Self> {
+        let value: Value = serde_json::from_slice(bytes).map_err(|source| Error::OverlayJson {
+            label: label.to_owned(),
+            source,
+        })?;
+        parse(label.to_owned(), value)
+    }
+
+    /// Reads `{dir}/{service}.json`, naming it `{label_dir}/{service}.json`;
+    /// `None` when the service has no overlay file.
+    pub fn load(dir: &Path, label_dir: &str, service: &str) -> Result<Option<Self>> {
+        let path = dir.join(format!("{service}.json"));
+        let label = format!("{}/{service}.json", label_dir.trim_end_matches('/'));
+        match std::fs::read(&path) {
+            Ok(bytes) => Self::from_slice(&label, &bytes).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::OverlayUnreadable { label, source }),
+        }
+    }
+
+    /// How the file is named in messages.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
 }
 
-/// Validates the overlay's shape; unknown keys are errors so a typo can't
-/// silently disable part of an overlay.
-pub fn parse(label: String, value: Value) -> Result<Overlay> {
+fn bad(label: &str, message: String) -> Error {
+    Error::Overlay {
+        label: label.to_owned(),
+        message,
+    }
+}
+
+/// Validates the overlay's shape.
+pub(crate) fn parse(label: String, value: Value) -> Result<Overlay> {
     let Value::Object(top) = value else {
-        return Err(Error::new(format!(
-            "overlay {label}: expected a JSON object"
-        )));
+        return Err(bad(&label, "expected a JSON object".to_owned()));
     };
     let mut overlay = Overlay {
         label,
@@ -70,17 +108,14 @@ pub fn parse(label: String, value: Value) -> Result<Overlay> {
             "responses" => &mut overlay.responses,
             "schemas" => &mut overlay.schemas,
             _ => {
-                return Err(Error::new(format!(
-                    "overlay {}: unknown key \"{key}\" (expected \"responses\" and \"schemas\")",
-                    overlay.label
-                )));
+                return Err(bad(
+                    &overlay.label,
+                    format!("unknown key \"{key}\" (expected \"responses\" and \"schemas\")"),
+                ));
             }
         };
         let Value::Object(map) = v else {
-            return Err(Error::new(format!(
-                "overlay {}: \"{key}\" must be an object",
-                overlay.label
-            )));
+            return Err(bad(&overlay.label, format!("\"{key}\" must be an object")));
         };
         *target = map;
     }
@@ -88,7 +123,7 @@ pub fn parse(label: String, value: Value) -> Result<Overlay> {
 }
 
 /// Applies `overlay` to an already normalised document.
-pub fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
+pub(crate) fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
     let label = &overlay.label;
     let mut applied = Applied::default();
     // Sorted, whatever serde_json's map order is, so meta and warnings are
@@ -96,14 +131,16 @@ pub fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
     let responses: BTreeMap<&String, &Value> = overlay.responses.iter().collect();
     for (key, schema) in responses {
         let Some((method, path)) = key.split_once(' ') else {
-            return Err(Error::new(format!(
-                "overlay {label}: response key \"{key}\" is not \"METHOD /path\""
-            )));
+            return Err(bad(
+                label,
+                format!("response key \"{key}\" is not \"METHOD /path\""),
+            ));
         };
         let Some(op) = operation_mut(doc, method, path) else {
-            return Err(Error::new(format!(
-                "overlay {label}: response \"{key}\" names no upstream operation"
-            )));
+            return Err(bad(
+                label,
+                format!("response \"{key}\" names no upstream operation"),
+            ));
         };
         let Some(media) = op
             .get_mut("responses")
@@ -112,9 +149,12 @@ pub fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
             .and_then(|c| c.get_mut("application/json"))
             .and_then(Value::as_object_mut)
         else {
-            return Err(Error::new(format!(
-                "overlay {label}: response \"{key}\": upstream operation has no 200 application/json response"
-            )));
+            return Err(bad(
+                label,
+                format!(
+                    "response \"{key}\": upstream operation has no 200 application/json response"
+                ),
+            ));
         };
         match media.get("schema") {
             None => {}
@@ -126,9 +166,12 @@ pub fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
                 continue;
             }
             Some(_) => {
-                return Err(Error::new(format!(
-                    "overlay {label}: response \"{key}\" contradicts upstream, which declares a different schema; fix or remove the overlay entry"
-                )));
+                return Err(bad(
+                    label,
+                    format!(
+                        "response \"{key}\" contradicts upstream, which declares a different schema; fix or remove the overlay entry"
+                    ),
+                ));
             }
         }
         media.insert("schema".into(), schema.clone());
@@ -139,9 +182,7 @@ pub fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
         return Ok(applied);
     }
     let Some(root) = doc.as_object_mut() else {
-        return Err(Error::new(format!(
-            "overlay {label}: document is not an object"
-        )));
+        return Err(bad(label, "document is not an object".to_owned()));
     };
     let schemas = root
         .entry("components")
@@ -153,9 +194,10 @@ pub fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
         })
         .and_then(Value::as_object_mut);
     let Some(schemas) = schemas else {
-        return Err(Error::new(format!(
-            "overlay {label}: upstream components/schemas is not an object"
-        )));
+        return Err(bad(
+            label,
+            "upstream components/schemas is not an object".to_owned(),
+        ));
     };
     let overlay_schemas: BTreeMap<&String, &Value> = overlay.schemas.iter().collect();
     for (name, schema) in overlay_schemas {
@@ -170,9 +212,12 @@ pub fn apply(doc: &mut Value, overlay: &Overlay) -> Result<Applied> {
                 ));
             }
             Some(_) => {
-                return Err(Error::new(format!(
-                    "overlay {label}: schema \"{name}\" contradicts upstream's components/schemas/{name}; fix or remove the overlay entry"
-                )));
+                return Err(bad(
+                    label,
+                    format!(
+                        "schema \"{name}\" contradicts upstream's components/schemas/{name}; fix or remove the overlay entry"
+                    ),
+                ));
             }
         }
     }
@@ -237,7 +282,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            e.message().contains("specs/overlays/job.json") && e.message().contains("GET /jobs"),
+            e.to_string().contains("specs/overlays/job.json")
+                && e.to_string().contains("GET /jobs"),
             "{e}"
         );
         let e = apply(
@@ -245,10 +291,10 @@ mod tests {
             &overlay(json!({"schemas": {"Job": {"type": "string"}}})),
         )
         .unwrap_err();
-        assert!(e.message().contains("schema \"Job\""), "{e}");
+        assert!(e.to_string().contains("schema \"Job\""), "{e}");
         let e = apply(&mut d, &overlay(json!({"responses": {"POST /nope": {}}}))).unwrap_err();
         assert!(
-            e.message()
+            e.to_string()
                 .contains("\"POST /nope\" names no upstream operation"),
             "{e}"
         );

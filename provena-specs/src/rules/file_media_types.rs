@@ -66,10 +66,11 @@ pub fn apply_table(doc: &mut Value, ctx: &RuleCtx<'_>, table: &[FileRoute]) -> R
             .and_then(|r| r.get_mut("200"))
             .and_then(Value::as_object_mut)
         else {
-            return Err(Error::new(format!(
-                "{}: file_media_types: {method} {path} has no 200 response",
-                ctx.service
-            )));
+            return Err(Error::Rule {
+                service: ctx.service.to_owned(),
+                rule: "file_media_types",
+                message: format!("{method} {path} has no 200 response"),
+            });
         };
         let content = ok.get("content").and_then(Value::as_object);
         // Upstream already says what the file is: keep its wording.
@@ -85,12 +86,15 @@ pub fn apply_table(doc: &mut Value, ctx: &RuleCtx<'_>, table: &[FileRoute]) -> R
             let declared: Vec<&str> = content
                 .map(|c| c.keys().map(String::as_str).collect())
                 .unwrap_or_default();
-            return Err(Error::new(format!(
-                "{}: file_media_types: {method} {path} now declares {} with a schema; expected an empty application/json \
-                 or {media_type}; update the table in xtask/src/rules/file_media_types.rs",
-                ctx.service,
-                declared.join(", ")
-            )));
+            return Err(Error::Rule {
+                service: ctx.service.to_owned(),
+                rule: "file_media_types",
+                message: format!(
+                    "{method} {path} now declares {} with a schema; expected an empty application/json \
+                     or {media_type}; update the table in provena-specs/src/rules/file_media_types.rs",
+                    declared.join(", ")
+                ),
+            });
         }
         ok.insert(
             "content".into(),
@@ -149,6 +153,6 @@ mod tests {
     fn typed_json_response_is_an_error() {
         let mut d = doc(json!({"application/json": {"schema": {"type": "object"}}}));
         let err = apply(&mut d, &RuleCtx { service: "job" }).unwrap_err();
-        assert!(err.message().contains("GET /admin/config"), "{err}");
+        assert!(err.to_string().contains("GET /admin/config"), "{err}");
     }
 }

@@ -4,7 +4,6 @@
 //! changes silently; unknown keywords fall through to a generic line.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde_json::{Map, Value};
 
@@ -13,76 +12,87 @@ use crate::rules::open_enums;
 use crate::walk::operations;
 use crate::{canon, meta};
 
-/// The drift of one service.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceDrift {
-    pub service: String,
-    pub lines: Vec<String>,
+/// A committed file, as [`compare`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed<'a> {
+    /// The file's bytes.
+    Bytes(&'a [u8]),
+    /// There is no such file (a sync would create it).
+    Missing,
+    /// The file exists but cannot be read, for this reason.
+    Unreadable(&'a str),
 }
 
-/// Compares each derived document with the files in `specs`.
-pub fn compare_dir(specs: &Path, label: &str, derived: &[Derived]) -> Vec<ServiceDrift> {
-    let mut report = Vec::new();
-    for d in derived {
-        let mut lines = Vec::new();
-        let spec_name = format!("{}/{}.json", label.trim_end_matches('/'), d.service);
-        let meta_name = format!("{}/{}.meta.json", label.trim_end_matches('/'), d.service);
-        if let Some(old) = read(
-            &specs.join(format!("{}.json", d.service)),
-            &spec_name,
-            &mut lines,
-        ) && old.1 != d.spec_text.as_bytes()
-        {
-            let before = lines.len();
-            diff_spec(&old.0, &d.spec, &mut lines);
-            if lines.len() == before {
-                lines.push(format!(
-                    "{spec_name}: same content, different formatting (sync would rewrite it)"
-                ));
-            }
-        }
-        if let Some(old) = read(
-            &specs.join(format!("{}.meta.json", d.service)),
-            &meta_name,
-            &mut lines,
-        ) {
-            let (old_meta, new_meta) =
-                (meta::without_source(&old.0), meta::without_source(&d.meta));
-            if old_meta != new_meta {
-                let before = lines.len();
-                diff_meta(&old_meta, &new_meta, &mut lines);
-                if lines.len() == before {
-                    lines.push(format!("{meta_name}: content differs"));
-                }
-            } else if canon::to_string(&old.0).as_bytes() != old.1 {
-                lines.push(format!(
-                    "{meta_name}: same content, different formatting (sync would rewrite it)"
-                ));
-            }
-        }
-        if !lines.is_empty() {
-            report.push(ServiceDrift {
-                service: d.service.to_string(),
-                lines,
-            });
+/// The committed document and meta record of one service, each with the
+/// name it is given in the report (e.g. `specs/job.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vendored<'a> {
+    /// How the document is named in the report.
+    pub spec_label: &'a str,
+    /// The committed document.
+    pub spec: Committed<'a>,
+    /// How the meta record is named in the report.
+    pub meta_label: &'a str,
+    /// The committed meta record.
+    pub meta: Committed<'a>,
+}
+
+/// The semantic drift between a fresh derivation and the committed files of
+/// the same service: one line per change, in API terms (`operation removed:
+/// DELETE /x (op)`, `schema Job: field "status" removed`, `upstream sha256
+/// changed: ...`). Empty when a sync would write the same bytes (the meta
+/// record's `source` apart, which names where the document was read and is
+/// not drift).
+///
+/// See the [crate documentation](crate) for an example.
+pub fn compare(derived: &Derived, vendored: &Vendored<'_>) -> Vec<String> {
+    let mut lines = Vec::new();
+    let spec_name = vendored.spec_label;
+    let meta_name = vendored.meta_label;
+    if let Some(old) = read(vendored.spec, spec_name, &mut lines)
+        && old.1 != derived.spec_text.as_bytes()
+    {
+        let before = lines.len();
+        diff_spec(&old.0, &derived.spec, &mut lines);
+        if lines.len() == before {
+            lines.push(format!(
+                "{spec_name}: same content, different formatting (sync would rewrite it)"
+            ));
         }
     }
-    report
+    if let Some(old) = read(vendored.meta, meta_name, &mut lines) {
+        let (old_meta, new_meta) = (
+            meta::without_source(&old.0),
+            meta::without_source(&derived.meta),
+        );
+        if old_meta != new_meta {
+            let before = lines.len();
+            diff_meta(&old_meta, &new_meta, &mut lines);
+            if lines.len() == before {
+                lines.push(format!("{meta_name}: content differs"));
+            }
+        } else if canon::to_string(&old.0).as_bytes() != old.1 {
+            lines.push(format!(
+                "{meta_name}: same content, different formatting (sync would rewrite it)"
+            ));
+        }
+    }
+    lines
 }
 
-fn read(path: &Path, name: &str, lines: &mut Vec<String>) -> Option<(Value, Vec<u8>)> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+fn read<'a>(file: Committed<'a>, name: &str, lines: &mut Vec<String>) -> Option<(Value, &'a [u8])> {
+    let bytes = match file {
+        Committed::Bytes(b) => b,
+        Committed::Missing => {
             lines.push(format!("{name} is missing (sync would create it)"));
             return None;
         }
-        Err(e) => {
+        Committed::Unreadable(e) => {
             lines.push(format!("{name} cannot be read: {e}"));
             return None;
         }
     };
-    match serde_json::from_slice(&bytes) {
+    match serde_json::from_slice(bytes) {
         Ok(v) => Some((v, bytes)),
         Err(e) => {
             lines.push(format!(
@@ -91,23 +101,6 @@ fn read(path: &Path, name: &str, lines: &mut Vec<String>) -> Option<(Value, Vec<
             None
         }
     }
-}
-
-/// The report as text, grouped per service.
-pub fn render(report: &[ServiceDrift], specs_label: &str, from: &str) -> String {
-    let mut s =
-        format!("drift: {specs_label}/ differs from what `specs sync --from {from}` would write\n");
-    for d in report {
-        s.push_str(&format!("\n{}:\n", d.service));
-        for line in &d.lines {
-            s.push_str(&format!("  - {line}\n"));
-        }
-    }
-    s.push_str(&format!(
-        "\n{} service(s) drifted; review the above, then run `cargo xtask specs sync --from {from}`\n",
-        report.len()
-    ));
-    s
 }
 
 /// A value in one short line.
@@ -127,7 +120,7 @@ fn obj(v: &Value) -> Map<String, Value> {
 
 // ---------------------------------------------------------------- meta
 
-pub fn diff_meta(old: &Value, new: &Value, out: &mut Vec<String>) {
+pub(crate) fn diff_meta(old: &Value, new: &Value, out: &mut Vec<String>) {
     let (o, n) = (obj(old), obj(new));
     for key in keys(&o, &n) {
         let (ov, nv) = (o.get(key), n.get(key));
@@ -254,7 +247,7 @@ fn op_id(op: &Map<String, Value>) -> String {
         .to_string()
 }
 
-pub fn diff_spec(old: &Value, new: &Value, out: &mut Vec<String>) {
+pub(crate) fn diff_spec(old: &Value, new: &Value, out: &mut Vec<String>) {
     let (oo, no) = (ops_by_key(old), ops_by_key(new));
     for ((path, method), op) in &oo {
         if !no.contains_key(&(path.clone(), method.clone())) {
@@ -576,7 +569,7 @@ fn render_loc(loc: &str) -> String {
 /// Recursive schema diff. `ctx` is the line prefix (with its separator),
 /// `loc` the path inside the schema: fields joined by `.`, `[]` for items,
 /// `{*}` for additionalProperties, `(anyOf[i])` for members.
-pub fn diff_schema(ctx: &str, loc: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
+pub(crate) fn diff_schema(ctx: &str, loc: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
     if old == new {
         return;
     }

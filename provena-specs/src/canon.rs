@@ -6,7 +6,13 @@
 
 use serde_json::Value;
 
-/// Pretty-prints `v` with sorted keys and a trailing newline.
+/// `v` as the vendored files are written: pretty-printed with two-space
+/// indentation, object keys sorted, and a trailing newline.
+///
+/// ```
+/// let text = provena_specs::canonical_json(&serde_json::json!({"b": 1, "a": []}));
+/// assert_eq!(text, "{\n  \"a\": [],\n  \"b\": 1\n}\n");
+/// ```
 pub fn to_string(v: &Value) -> String {
     let mut out = String::new();
     write(v, 0, &mut out);

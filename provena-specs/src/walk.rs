@@ -295,14 +295,6 @@ pub fn operation_mut<'a>(doc: &'a mut Value, method: &str, path: &str) -> Option
         .as_object_mut()
 }
 
-/// The operation's `responses/200/content` map, if present.
-pub fn ok_content_mut(op: &mut Obj) -> Option<&mut Obj> {
-    op.get_mut("responses")?
-        .get_mut("200")?
-        .get_mut("content")?
-        .as_object_mut()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -826,9 +826,9 @@ fn specs_check_from_the_upstream_documents_finds_no_drift() {
 }
 
 #[test]
-fn specs_check_names_the_service_operation_and_field_that_drifted_and_exits_1() {
+fn specs_check_names_the_service_operation_and_field_that_drifted_and_exits_5() {
     let Some(served) =
-        served_dir("specs_check_names_the_service_operation_and_field_that_drifted_and_exits_1")
+        served_dir("specs_check_names_the_service_operation_and_field_that_drifted_and_exits_5")
     else {
         return;
     };
@@ -842,7 +842,7 @@ fn specs_check_names_the_service_operation_and_field_that_drifted_and_exits_1() 
         .output()
         .expect("runs");
 
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
     let report = stdout(&output);
     assert!(report.contains("registry: no drift\n"), "{report}");
     assert!(report.contains("job: drift"), "{report}");
@@ -878,7 +878,7 @@ fn specs_check_with_json_output_lists_each_services_drift() {
         .output()
         .expect("runs");
 
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
     let report: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("the report is JSON");
     assert_eq!(report["drift"], true);

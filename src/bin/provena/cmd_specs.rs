@@ -24,7 +24,8 @@ use crate::output::Out;
 #[derive(Debug, Subcommand)]
 pub enum Specs {
     /// Compare the deployment's OpenAPI documents with the ones this client
-    /// was built from; exits 1 when they drifted.
+    /// was built from; exits 5 when they drifted (1 when they could not be
+    /// compared).
     Check(Check),
 }
 
@@ -235,7 +236,7 @@ async fn check(
             drifted.join(", ")
         )
     };
-    Err(CliError::Failed(format!(
+    Err(CliError::Drift(format!(
         "{what} from the documents this client was built from"
     )))
 }

@@ -25,6 +25,10 @@ pub enum CliError {
     /// A watched job finished unsuccessfully.
     #[error("{0}")]
     JobFailed(String),
+    /// `specs check` compared the documents and found drift (distinct from
+    /// failing to compare them, so that scripts can tell the two apart).
+    #[error("{0}")]
+    Drift(String),
     /// Any other failure, already worded for the user.
     #[error("{0}")]
     Failed(String),
@@ -40,6 +44,7 @@ impl CliError {
             Self::Usage(_) => Self::USAGE,
             Self::LoginNeeded(_) => 3,
             Self::JobFailed(_) => 4,
+            Self::Drift(_) => 5,
             Self::Api(_) | Self::Io { .. } | Self::Failed(_) => 1,
         }
     }

@@ -5,9 +5,9 @@
 //! as text or as JSON (`--output json`). Configuration comes from flags, then
 //! environment variables, then a config file ([`context`]).
 //!
-//! Exit codes (also in `provena --help`): 0 success, 1 failure (also: `specs
-//! check` found drift), 2 usage, 3 login needed, 4 a watched job finished
-//! unsuccessfully.
+//! Exit codes (also in `provena --help`): 0 success, 1 failure, 2 usage,
+//! 3 login needed, 4 a watched job finished unsuccessfully, 5 `specs check`
+//! found drift.
 
 mod cmd_auth;
 mod cmd_dataset;
@@ -31,11 +31,11 @@ use crate::output::Out;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  failure (the service refused, a network error, bad input;
-     `specs check`: the deployment's API drifted from this client's)
+  1  failure (the service refused, a network error, bad input)
   2  usage error (unknown command or flag, bad value, unreadable config file)
   3  login needed (run `provena login`, or set PROVENA_OFFLINE_TOKEN)
-  4  a watched job finished unsuccessfully";
+  4  a watched job finished unsuccessfully
+  5  `specs check`: the deployment's API drifted from this client's";
 
 /// Provena from the terminal: log in, find and fetch registry items, register
 /// model runs.

@@ -17,7 +17,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use std::path::{Path, PathBuf};
 
-use common::s3::{CutS3, Lifetime, Moto, S3Proxy, StandIn, files_under, patterned, temp_dir, tree};
+use common::s3::{
+    CutS3, Lifetime, Moto, S3Proxy, StandIn, cancel_once_bytes_move, files_under, patterned,
+    temp_dir, tree,
+};
 use common::skip;
 use libtest_mimic::{Arguments, Trial};
 use provena_client::datasets::{Canceller, DatasetFiles, MIN_PART_SIZE, TransferError};
@@ -210,16 +213,11 @@ async fn a_cancelled_multipart_upload_leaves_no_object(moto: Moto) {
     let files = stand_in.files();
     let src = tree("cancel-up-src", &[("big.bin", patterned(TWO_PARTS, 2))]);
 
-    let cancel = Canceller::new();
-    let in_callback = cancel.clone();
+    let (cancel, cancel_mid_way) = cancel_once_bytes_move();
     let outcome = files
         .upload_file(src.join("big.bin"), "big.bin")
         .cancel_with(&cancel)
-        .on_progress(move |progress| {
-            if progress.bytes_done > 0 {
-                in_callback.cancel();
-            }
-        })
+        .on_progress(cancel_mid_way)
         .send()
         .await;
 
@@ -639,8 +637,7 @@ async fn a_multipart_object_resumes_too_checked_by_its_size(moto: Moto) {
 
 async fn a_cancelled_resumable_download_keeps_its_partial_and_no_final_file(moto: Moto) {
     let setup = Resumable::start(&moto, "cancel-resume", RESUMABLE).await;
-    let cancel = Canceller::new();
-    let in_callback = cancel.clone();
+    let (cancel, cancel_mid_way) = cancel_once_bytes_move();
 
     let outcome = setup
         .stand_in
@@ -648,11 +645,7 @@ async fn a_cancelled_resumable_download_keeps_its_partial_and_no_final_file(moto
         .download("big.bin", &setup.dest)
         .resume(true)
         .cancel_with(&cancel)
-        .on_progress(move |progress| {
-            if progress.bytes_done > 0 {
-                in_callback.cancel();
-            }
-        })
+        .on_progress(cancel_mid_way)
         .send()
         .await;
 

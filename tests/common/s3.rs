@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
 use provena_client::auth::StaticToken;
-use provena_client::datasets::{DatasetFiles, MIN_PART_SIZE};
+use provena_client::datasets::{Canceller, DatasetFiles, MIN_PART_SIZE, Progress};
 use provena_client::{Config, ProvenaClient};
 use serde_json::{Value, json};
 
@@ -569,4 +569,17 @@ impl ProxyState {
         let body = BodyExt::boxed(http_body_util::StreamBody::new(chunks));
         Ok(response.body(body).expect("a response of forwarded parts"))
     }
+}
+
+/// A canceller and a progress callback that pulls it once the first bytes
+/// have moved: a cancel in the middle of a transfer.
+pub fn cancel_once_bytes_move() -> (Canceller, impl Fn(&Progress) + Send + Sync + 'static) {
+    let cancel = Canceller::new();
+    let in_callback = cancel.clone();
+    let callback = move |progress: &Progress| {
+        if progress.bytes_done > 0 {
+            in_callback.cancel();
+        }
+    };
+    (cancel, callback)
 }

@@ -464,37 +464,63 @@ impl LineageGraph {
     /// Every path from `from` to `to` along the edges' direction (so `from`
     /// is the later item: `paths(output, input)` says how an output came
     /// from an input), each as the ids it passes, both ends included. Paths
-    /// never visit a node twice, so cycles end; the list is empty when `to`
-    /// cannot be reached or `from == to`. The number of paths can grow
-    /// quickly with the graph's width.
+    /// never visit a node twice, so cycles end; there are none when `to`
+    /// cannot be reached or `from == to`.
+    ///
+    /// The paths come one at a time, found as they are asked for: their
+    /// number can grow exponentially with the graph's width, so take what
+    /// you need (`.take(n)`, `.next()`) rather than collecting a wide graph's
+    /// paths whole.
     ///
     /// # Errors
     ///
     /// [`LineageError::NoSuchNode`] when either id is not in the graph.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use provena_client::lineage::{LineageGraph, LineageError};
+    /// # fn main() -> Result<(), LineageError> {
+    /// let answer = serde_json::json!({
+    ///     "nodes": [{"id": "out"}, {"id": "run"}, {"id": "in"}],
+    ///     "links": [
+    ///         {"source": "out", "target": "run", "type": "wasGeneratedBy"},
+    ///         {"source": "run", "target": "in", "type": "used"}
+    ///     ]
+    /// });
+    /// let graph = LineageGraph::from_node_link(answer.as_object().unwrap())?;
+    /// let first: Vec<&str> = graph
+    ///     .paths("out", "in")?
+    ///     .next()
+    ///     .map(|path| path.into_iter().map(|id| id.as_str()).collect())
+    ///     .unwrap_or_default();
+    /// assert_eq!(first, ["out", "run", "in"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn paths(
         &self,
         from: impl AsRef<str>,
         to: impl AsRef<str>,
-    ) -> Result<Vec<Vec<&HandleId>>, LineageError> {
+    ) -> Result<impl Iterator<Item = Vec<&HandleId>> + '_, LineageError> {
         let start = self.locate(from.as_ref())?;
         let end = self.locate(to.as_ref())?;
-        if start == end {
-            return Ok(Vec::new());
-        }
-        let paths = petgraph::algo::all_simple_paths::<Vec<NodeIndex>, _, std::hash::RandomState>(
-            &self.graph,
-            start,
-            end,
-            0,
-            None,
-        );
-        Ok(paths
-            .map(|path| {
-                path.into_iter()
-                    .filter_map(|at| self.graph.node_weight(at).map(Node::id))
-                    .collect()
-            })
-            .collect())
+        // `from == to` has no path of one edge or more; petgraph would
+        // otherwise search the whole graph for a way back.
+        let search = (start != end).then(|| {
+            petgraph::algo::all_simple_paths::<Vec<NodeIndex>, _, std::hash::RandomState>(
+                &self.graph,
+                start,
+                end,
+                0,
+                None,
+            )
+        });
+        Ok(search.into_iter().flatten().map(move |path| {
+            path.into_iter()
+                .filter_map(|at| self.graph.node_weight(at).map(Node::id))
+                .collect()
+        }))
     }
 
     fn locate(&self, id: &str) -> Result<NodeIndex, LineageError> {

@@ -9,6 +9,10 @@
 //! 3 login needed, 4 a watched job finished unsuccessfully, 5 `specs check`
 //! found drift.
 
+// The doc comments of the clap types are the terminal help (`--help`), written
+// for people at a shell (`<SERVICE>`, `[env: ...]`), not rustdoc markup.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 mod cmd_auth;
 mod cmd_dataset;
 mod cmd_items;

@@ -346,7 +346,7 @@ fn main() {
 
     if let Some(kind) = args.string("--only") {
         let calls: usize = args.value("--calls").unwrap_or(1_000);
-        only(&server, &kind, calls);
+        only(&server, &kind, calls, args.value("--client-threads"));
         return;
     }
 
@@ -398,16 +398,24 @@ fn main() {
     }
 }
 
-/// `--only`: `calls` sequential calls of one client after a short warm-up.
-fn only(server: &BenchServer, kind: &str, calls: usize) {
+/// `--only`: `calls` sequential calls of one client after a short warm-up,
+/// on a single-threaded runtime (or, with `--client-threads N`, the
+/// comparison's multi-threaded one).
+fn only(server: &BenchServer, kind: &str, calls: usize, threads: Option<usize>) {
     assert!(
         matches!(kind, "facade" | "reqwest"),
         "--only expects facade or reqwest, got {kind:?}"
     );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let runtime = match threads {
+        None => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Some(threads) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build(),
+    }
+    .expect("client runtime");
     runtime.block_on(async {
         let subject = Subject::new(kind, &server.url());
         check(&subject.call().await);

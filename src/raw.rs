@@ -69,7 +69,10 @@ macro_rules! raw_service {
                     request: reqwest::Request,
                     info: &progenitor_client::OperationInfo,
                 ) -> reqwest::Result<reqwest::Response> {
-                    self.inner.execute(&self.client, request, info).await
+                    // Boxed: the retry loop and body read are most of a
+                    // request's future, which is moved at each level it is
+                    // awaited through; behind a box it is moved once.
+                    Box::pin(self.inner.execute(&self.client, request, info)).await
                 }
             }
         }

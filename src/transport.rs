@@ -20,6 +20,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -350,7 +351,8 @@ impl Transport {
             match (spare, failed) {
                 (Some(next), _) if !exhausted => {
                     tracing::debug!(delay_ms = delay.as_millis() as u64, "retrying");
-                    tokio::time::sleep(delay).await;
+                    // Boxed for the same reason as `finish`: retries are rare.
+                    Box::pin(tokio::time::sleep(delay)).await;
                     attempt += 1;
                     pending = next;
                 }
@@ -361,11 +363,19 @@ impl Transport {
     }
 
     /// [`Transport::inspect`] for the last response of an operation, whose
-    /// body can no longer be asked for again.
-    async fn finish(&self, operation: OperationName, response: reqwest::Response) -> Outcome {
-        self.inspect(operation, response)
-            .await
-            .unwrap_or_else(|error| Outcome::from(Err(error)))
+    /// body can no longer be asked for again. Boxed: only a 401 or a last
+    /// transient answer gets here, and inline it would add the size of a
+    /// second body read to every request's future.
+    fn finish(
+        &self,
+        operation: OperationName,
+        response: reqwest::Response,
+    ) -> Pin<Box<dyn Future<Output = Outcome> + Send + '_>> {
+        Box::pin(async move {
+            self.inspect(operation, response)
+                .await
+                .unwrap_or_else(|error| Outcome::from(Err(error)))
+        })
     }
 
     /// Checks a response: unsuccessful statuses and in-body failures become
@@ -533,19 +543,35 @@ fn stash(error: Error) {
 /// Runs one generated call and turns its outcome into the facade's result:
 /// the transport's typed error if it left one, else progenitor's mapped. An
 /// in-body failure whose body still decoded as `T` keeps the decoded value.
-pub(crate) async fn call<T: Send + Sync + 'static, E>(
+///
+/// Not an `async fn`: the generated call's future (several KB: the request,
+/// the hooks, the retry loop, the body read) goes to the heap here, once,
+/// instead of being stored, and copied, in every future that awaits this one.
+pub(crate) fn call<T: Send + Sync + 'static, E>(
     operation: OperationName,
     future: impl Future<
         Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
     >,
+) -> impl Future<Output = Result<T, Error>> {
+    let future = Box::pin(future);
+    async move {
+        let (result, stashed) = CALL_ERROR
+            .scope(RefCell::new(None), async {
+                let result = future.await;
+                let stashed = CALL_ERROR.with(|slot| slot.borrow_mut().take());
+                (result, stashed)
+            })
+            .await;
+        outcome(operation, result, stashed)
+    }
+}
+
+/// The facade's result from the generated call's and the transport's.
+fn outcome<T: Send + Sync + 'static, E>(
+    operation: OperationName,
+    result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+    stashed: Option<Error>,
 ) -> Result<T, Error> {
-    let (result, stashed) = CALL_ERROR
-        .scope(RefCell::new(None), async {
-            let result = future.await;
-            let stashed = CALL_ERROR.with(|slot| slot.borrow_mut().take());
-            (result, stashed)
-        })
-        .await;
     match (result, stashed) {
         (
             Ok(value),

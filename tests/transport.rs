@@ -730,3 +730,27 @@ async fn the_clients_debug_output_never_shows_the_token() {
     let debug = format!("{client:?}");
     assert!(!debug.contains(TOKEN), "{debug}");
 }
+
+#[test]
+fn a_facade_calls_future_is_small_because_the_request_path_lives_behind_a_box() {
+    // Futures are moved at every level they are awaited through and held
+    // whole by callers that keep many in flight (`join_all` over thousands
+    // of fetches); the retry loop and body read behind them measure KBs.
+    let config = Config::builder()
+        .domain("example.invalid")
+        .endpoint("registry", "http://127.0.0.1:9")
+        .build()
+        .expect("config");
+    let client = ProvenaClient::new(config, provena_client::auth::StaticToken::shared(TOKEN))
+        .expect("client");
+    let registry = client.registry();
+
+    let future =
+        registry.fetch_item::<provena_client::clients::registry::Organisation>("10378.1/1", None);
+
+    assert!(
+        std::mem::size_of_val(&future) <= 512,
+        "{} bytes",
+        std::mem::size_of_val(&future)
+    );
+}

@@ -491,24 +491,29 @@ fn job(
     }})
 }
 
-#[test]
-fn job_watch_prints_the_final_status_of_a_job_that_succeeded() {
+/// `provena job watch s-1` against a job API whose fetch of `s-1` answers
+/// `body`.
+fn watch_job(body: serde_json::Value) -> std::process::Output {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.path("/jobs/user/fetch")
             .query_param("session_id", "s-1");
-        then.status(200).json_body(job(
-            "SUCCEEDED",
-            "SEND_EMAIL",
-            serde_json::Value::Null,
-            None,
-        ));
+        then.status(200).json_body(body);
     });
-
-    let output = provena(&server, &home())
+    provena(&server, &home())
         .args(["job", "watch", "s-1"])
         .output()
-        .expect("runs");
+        .expect("runs")
+}
+
+#[test]
+fn job_watch_prints_the_final_status_of_a_job_that_succeeded() {
+    let output = watch_job(job(
+        "SUCCEEDED",
+        "SEND_EMAIL",
+        serde_json::Value::Null,
+        None,
+    ));
 
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output).lines().next(), Some("job s-1: SUCCEEDED"));
@@ -516,21 +521,12 @@ fn job_watch_prints_the_final_status_of_a_job_that_succeeded() {
 
 #[test]
 fn job_watch_shows_a_succeeded_job_whose_result_this_client_cannot_type() {
-    let server = MockServer::start();
-    server.mock(|when, then| {
-        when.path("/jobs/user/fetch");
-        then.status(200).json_body(job(
-            "SUCCEEDED",
-            "MODEL_RUN_LODGE_ONLY",
-            serde_json::json!({"unexpected": "shape"}),
-            None,
-        ));
-    });
-
-    let output = provena(&server, &home())
-        .args(["job", "watch", "s-1"])
-        .output()
-        .expect("runs");
+    let output = watch_job(job(
+        "SUCCEEDED",
+        "MODEL_RUN_LODGE_ONLY",
+        serde_json::json!({"unexpected": "shape"}),
+        None,
+    ));
 
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output).lines().next(), Some("job s-1: SUCCEEDED"));
@@ -538,21 +534,12 @@ fn job_watch_shows_a_succeeded_job_whose_result_this_client_cannot_type() {
 
 #[test]
 fn job_watch_exits_4_when_the_job_failed_and_says_why() {
-    let server = MockServer::start();
-    server.mock(|when, then| {
-        when.path("/jobs/user/fetch");
-        then.status(200).json_body(job(
-            "FAILED",
-            "MODEL_RUN_LODGE_ONLY",
-            serde_json::Value::Null,
-            Some("no such template"),
-        ));
-    });
-
-    let output = provena(&server, &home())
-        .args(["job", "watch", "s-1"])
-        .output()
-        .expect("runs");
+    let output = watch_job(job(
+        "FAILED",
+        "MODEL_RUN_LODGE_ONLY",
+        serde_json::Value::Null,
+        Some("no such template"),
+    ));
 
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
     assert!(

@@ -257,3 +257,19 @@ pub fn unique(prefix: &str) -> String {
         .as_nanos();
     format!("{prefix}-{nanos}")
 }
+
+/// The name of the registry's role that lets a group read organisations
+/// (its name varies by deployment; it is the one containing "read").
+pub async fn organisation_read_role(
+    registry: &provena_client::clients::registry::RegistryClient,
+) -> String {
+    registry
+        .get_auth_roles::<provena_client::clients::registry::Organisation>()
+        .await
+        .expect("organisation roles")
+        .roles
+        .iter()
+        .map(|role| role.role_name.clone())
+        .find(|name| name.contains("read"))
+        .expect("a read role")
+}

@@ -12,7 +12,7 @@ use provena_client::models as rt;
 use provena_client::{Error, ProvenaClient};
 use serde_json::{Value, json};
 
-use super::{Ctx, Fixtures, answered, from_json, to_json};
+use super::{Ctx, Fixtures, answered, from_json, organisation_read_role, to_json};
 
 workflows! {
     "registry":
@@ -209,16 +209,7 @@ async fn auth_settings_round_trip(ctx: Arc<Ctx>) {
         .expect("get settings");
     assert_eq!(before.owner, ctx.env.admin_username);
 
-    let roles = registry
-        .get_auth_roles::<Organisation>()
-        .await
-        .expect("roles");
-    let read_role = roles
-        .roles
-        .iter()
-        .map(|role| role.role_name.clone())
-        .find(|name| name.contains("read"))
-        .expect("a read role");
+    let read_role = organisation_read_role(registry).await;
     let mut changed = before.clone();
     changed.general = vec![read_role.clone()];
     registry

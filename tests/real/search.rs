@@ -12,7 +12,7 @@ use provena_client::search_and_fetch::{FailedHit, LoadError};
 use provena_client::{Error, ProvenaClient};
 use serde_json::json;
 
-use super::{Ctx, from_json, unique};
+use super::{Ctx, from_json, organisation_read_role, unique};
 use crate::common::recorder::{Recorder, Reply};
 
 workflows! {
@@ -51,18 +51,7 @@ fn ids(hits: &[FailedHit]) -> Vec<&str> {
 }
 
 async fn search_and_fetch_sorts_real_items_by_what_the_caller_may_read(ctx: Arc<Ctx>) {
-    let roles = ctx
-        .admin
-        .registry()
-        .get_auth_roles::<Organisation>()
-        .await
-        .expect("organisation roles");
-    let read_role = roles
-        .roles
-        .iter()
-        .map(|role| role.role_name.clone())
-        .find(|name| name.contains("read"))
-        .expect("a read role");
+    let read_role = organisation_read_role(ctx.admin.registry()).await;
     let open = organisation_with_general_roles(&ctx, "Searchable open org", vec![read_role]).await;
     let closed = organisation_with_general_roles(&ctx, "Searchable closed org", vec![]).await;
     let missing = format!("{open}-missing");

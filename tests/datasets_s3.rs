@@ -58,6 +58,9 @@ fn main() -> std::process::ExitCode {
         a_partial_longer_than_the_object_is_discarded_and_the_file_fetched_whole,
         an_object_replaced_after_listing_fails_the_ranged_get_and_starts_over,
         a_complete_partial_is_checked_and_renamed_without_fetching_again,
+        a_resumable_download_refuses_a_partial_another_download_holds,
+        a_second_resumable_download_of_the_same_file_at_once_is_refused,
+        a_download_without_resume_leaves_a_held_partial_alone,
         a_multipart_object_resumes_too_checked_by_its_size,
         a_cancelled_resumable_download_keeps_its_partial_and_no_final_file,
         without_resume_a_cut_download_leaves_nothing_behind,
@@ -600,6 +603,119 @@ async fn a_complete_partial_is_checked_and_renamed_without_fetching_again(moto: 
         files_under(&setup.dest),
         vec![("big.bin".to_string(), setup.body.clone())]
     );
+}
+
+/// Locks `path` as another download (another process) would; the lock
+/// lasts as long as the returned file is open.
+fn hold(path: &Path) -> std::fs::File {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .expect("open the partial");
+    fs4::FileExt::try_lock(&file).expect("the partial was free to lock");
+    file
+}
+
+async fn a_resumable_download_refuses_a_partial_another_download_holds(moto: Moto) {
+    let setup = Resumable::start(&moto, "held-partial", RESUMABLE).await;
+    let kept = setup.cut().await;
+    let held = hold(&setup.part());
+
+    let refused = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await;
+
+    match &refused {
+        Err(TransferError::PartialInUse { path }) => assert_eq!(path, &setup.part()),
+        other => panic!("expected PartialInUse naming the partial, got {other:?}"),
+    }
+    assert_eq!(setup.proxy.take_object_bytes(), 0, "nothing fetched");
+    assert!(!setup.final_file().exists(), "no file at its final name");
+    assert_eq!(
+        std::fs::read(setup.part()).expect("partial"),
+        setup.body[..kept as usize],
+        "the held partial is untouched"
+    );
+
+    drop(held);
+    let summary = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await
+        .expect("once released, the partial is resumed");
+    assert_eq!(summary.resumed_bytes, kept);
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), setup.body.clone())]
+    );
+}
+
+async fn a_second_resumable_download_of_the_same_file_at_once_is_refused(moto: Moto) {
+    let setup = Resumable::start(&moto, "two-at-once", RESUMABLE).await;
+    let kept = setup.cut().await;
+    // The second download starts while the first is between locking its
+    // partial and receiving the rest of the object.
+    let second: Arc<std::sync::Mutex<Option<Result<u64, TransferError>>>> = Arc::default();
+    let (files, dest, slot) = (setup.files(), setup.dest.clone(), Arc::clone(&second));
+    let runtime = tokio::runtime::Handle::current();
+    setup.proxy.before_next_ranged_get(move || {
+        let outcome = runtime.block_on(files.download("big.bin", &dest).resume(true).send());
+        *slot.lock().expect("slot") = Some(outcome.map(|summary| summary.resumed_bytes));
+    });
+
+    let first = setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .resume(true)
+        .send()
+        .await
+        .expect("the first download completes");
+
+    let second = second.lock().expect("slot").take();
+    assert!(
+        matches!(&second, Some(Err(TransferError::PartialInUse { .. }))),
+        "the second download is refused: {second:?}"
+    );
+    assert_eq!(first.resumed_bytes, kept);
+    assert_eq!(
+        setup.proxy.take_object_bytes(),
+        RESUMABLE as u64 - kept,
+        "only the first download fetched, and only the missing bytes"
+    );
+    assert_eq!(
+        files_under(&setup.dest),
+        vec![("big.bin".to_string(), setup.body.clone())],
+        "byte-identical, and no partial or sidecar left"
+    );
+}
+
+async fn a_download_without_resume_leaves_a_held_partial_alone(moto: Moto) {
+    let setup = Resumable::start(&moto, "held-no-resume", RESUMABLE).await;
+    let kept = setup.cut().await;
+    let held = hold(&setup.part());
+
+    setup
+        .files()
+        .download("big.bin", &setup.dest)
+        .send()
+        .await
+        .expect("a download without resume does not need the partial");
+
+    assert_eq!(
+        std::fs::read(setup.final_file()).expect("final file"),
+        setup.body
+    );
+    assert_eq!(
+        std::fs::read(setup.part()).expect("the held partial is still there"),
+        setup.body[..kept as usize]
+    );
+    assert!(setup.sidecar().exists(), "and so is its sidecar");
+    drop(held);
 }
 
 async fn a_multipart_object_resumes_too_checked_by_its_size(moto: Moto) {

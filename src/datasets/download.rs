@@ -13,7 +13,7 @@ use futures_util::stream::BoxStream;
 use md5::{Digest, Md5};
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use super::credentials::Access;
@@ -84,8 +84,15 @@ impl Download {
     /// were. Objects without an ETag cannot be resumed (their partial files
     /// are removed as without this setting).
     ///
-    /// Two downloads of the same files into the same directory must not run
-    /// at once in this mode: they would share the partial files.
+    /// A partial file is locked (an advisory `flock` on Unix, `LockFileEx`
+    /// on Windows) while a download writes it: a second resumable download
+    /// of the same file into the same directory, in this process or
+    /// another, fails with [`TransferError::PartialInUse`] for that file
+    /// instead of writing into the same partial, and a download without
+    /// resume leaves a locked partial alone. The lock ends with the
+    /// download, also when the process dies.
+    ///
+    /// [`TransferError::PartialInUse`]: super::TransferError::PartialInUse
     ///
     /// [`Progress::bytes_done`]: super::Progress::bytes_done
     ///
@@ -217,6 +224,9 @@ struct Part {
     sidecar: Option<PathBuf>,
     keep: bool,
     done: bool,
+    /// A resumable partial's lock (see [`lock_partial`]), held until the
+    /// part is dropped, so after the removal or rename of the file.
+    _lock: Option<std::fs::File>,
 }
 
 impl Part {
@@ -238,6 +248,7 @@ impl Part {
             sidecar: None,
             keep: false,
             done: false,
+            _lock: None,
         };
         Ok((part, file))
     }
@@ -439,12 +450,20 @@ async fn download_one(
 
 /// Removes the partial file (and sidecar) an earlier resumable download of
 /// `local` left, now that the file was downloaded whole. Only a partial with
-/// its sidecar is taken for one. Best effort: a leftover is harmless.
+/// its sidecar is taken for one, and not while a resumable download holds
+/// it. Best effort: a leftover is harmless.
 async fn discard_superseded_partial(local: &Path) {
     let Some((part, sidecar)) = paths::resumable_paths(local) else {
         return;
     };
-    if tokio::fs::metadata(&sidecar).await.is_ok() {
+    if tokio::fs::metadata(&sidecar).await.is_err() {
+        return;
+    }
+    let Ok(file) = tokio::fs::OpenOptions::new().write(true).open(&part).await else {
+        return;
+    };
+    let file = file.into_std().await;
+    if fs4::FileExt::try_lock(&file).is_ok() && still_named(&part, &file).await {
         let _ = tokio::fs::remove_file(&part).await;
         let _ = tokio::fs::remove_file(&sidecar).await;
     }
@@ -485,7 +504,9 @@ async fn write_out(out: &mut tokio::fs::File, path: &Path) -> Result<(), Transfe
 
 /// Opens a resumable download of `file` to `local`: continues the partial
 /// file left by an earlier attempt when it belongs to the same version of
-/// the object, else starts over.
+/// the object, else starts over. The partial stays locked until the download
+/// ends, so that two downloads of one file to one place never write into it
+/// together.
 async fn open_resumable(
     store: &Store,
     object: &object_store::path::Path,
@@ -497,70 +518,130 @@ async fn open_resumable(
     let key = file.key.as_str();
     let (part_path, sidecar_path) =
         paths::resumable_paths(local).ok_or_else(|| TransferError::refused(key, Refusal::Empty))?;
-    if let Some((sidecar, offset)) = resumable_offset(&part_path, &sidecar_path, file).await {
-        // Counted as done now, so that progress starts where it left off.
-        reporter.update(|p| p.bytes_done += offset);
-        let continued = continue_part(
-            store,
-            object,
-            key,
-            Part {
-                path: part_path.clone(),
-                sidecar: Some(sidecar_path.clone()),
-                keep: true,
-                done: false,
-            },
-            sidecar,
-            offset,
-            stop,
-        )
-        .await;
-        match continued {
-            Ok(Some(opened)) => return Ok(opened),
-            // The object changed since: start over (below).
-            Ok(None) => reporter.update(|p| p.bytes_done = p.bytes_done.saturating_sub(offset)),
-            Err(error) => return Err(error),
+    let (out, lock) = lock_partial(&part_path).await?;
+    let part = Part {
+        path: part_path,
+        sidecar: Some(sidecar_path),
+        keep: true,
+        done: false,
+        _lock: Some(lock),
+    };
+    let Some((sidecar, offset)) = resumable_offset(&part, &out, file).await else {
+        return start_part(store, object, key, part, out, stop).await;
+    };
+    // Counted as done now, so that progress starts where it left off.
+    reporter.update(|p| p.bytes_done += offset);
+    match continue_part(store, object, key, part, out, (sidecar, offset), stop).await? {
+        Ok(opened) => Ok(opened),
+        // The object changed since: start over.
+        Err((part, out)) => {
+            reporter.update(|p| p.bytes_done = p.bytes_done.saturating_sub(offset));
+            start_part(store, object, key, part, out, stop).await
         }
     }
-    start_part(store, object, key, part_path, sidecar_path, stop).await
 }
 
-/// How many bytes of the partial at `part_path` can be kept: `None` unless
-/// its sidecar names the object's current ETag and size and the partial is
-/// not longer than the object.
+/// Opens the partial file at `path` (created empty when missing) for reading
+/// and writing, and takes an exclusive advisory lock on it (`flock` on Unix,
+/// `LockFileEx` on Windows) that lasts while the returned handles are open.
+/// Another download holding it is [`TransferError::PartialInUse`].
+///
+/// The first handle is the one to read and write through (Windows' locks
+/// also keep other handles of this process out); the second, a duplicate
+/// sharing the lock, is for the [`Part`] to hold until it is dropped.
+async fn lock_partial(path: &Path) -> Result<(tokio::fs::File, std::fs::File), TransferError> {
+    // A download that just finished renames its partial into place: a handle
+    // opened before that rename locks the finished file, not the partial.
+    // Seen by the name no longer leading to the locked file: open again.
+    for _ in 0..3 {
+        let file = tokio::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .await
+            .map_err(|e| TransferError::io(path, e))?
+            .into_std()
+            .await;
+        // Called through the trait: std's own `File::try_lock` is newer
+        // than this crate's MSRV.
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                return Err(TransferError::PartialInUse {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(fs4::TryLockError::Error(e)) => return Err(TransferError::io(path, e)),
+        }
+        if still_named(path, &file).await {
+            let held = file.try_clone().map_err(|e| TransferError::io(path, e))?;
+            return Ok((tokio::fs::File::from_std(file), held));
+        }
+    }
+    Err(TransferError::PartialInUse {
+        path: path.to_path_buf(),
+    })
+}
+
+/// Whether `path` still names the open `file`.
+#[cfg(unix)]
+async fn still_named(path: &Path, file: &std::fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (tokio::fs::metadata(path).await, file.metadata()) {
+        (Ok(named), Ok(open)) => named.dev() == open.dev() && named.ino() == open.ino(),
+        _ => false,
+    }
+}
+
+/// Whether `path` still names the open `file` (elsewhere only whether it
+/// still exists: std offers no portable file identity).
+#[cfg(not(unix))]
+async fn still_named(path: &Path, _file: &std::fs::File) -> bool {
+    tokio::fs::metadata(path).await.is_ok()
+}
+
+/// How many bytes of the locked partial `out` can be kept: `None` unless
+/// the part's sidecar names the object's current ETag and size and the
+/// partial is not longer than the object.
 async fn resumable_offset(
-    part_path: &Path,
-    sidecar_path: &Path,
+    part: &Part,
+    out: &tokio::fs::File,
     file: &DatasetFile,
 ) -> Option<(Sidecar, u64)> {
-    let sidecar = Sidecar::read(sidecar_path).await?;
+    let sidecar = Sidecar::read(part.sidecar.as_deref()?).await?;
     if file.e_tag.as_deref() != Some(sidecar.e_tag.as_str()) || file.size != sidecar.size {
         return None;
     }
-    let length = tokio::fs::metadata(part_path).await.ok()?.len();
+    let length = out.metadata().await.ok()?.len();
     (length > 0 && length <= sidecar.size).then_some((sidecar, length))
 }
 
-/// Continues the partial `part` (of `offset` bytes) with a ranged GET that
-/// only succeeds while the object still has the sidecar's ETag. `None` when
-/// it no longer has it.
+/// Continues the locked partial `out` (of `offset` bytes) with a ranged GET
+/// that only succeeds while the object still has the sidecar's ETag. The
+/// part and file back (`Err`) when it no longer has it.
 async fn continue_part(
     store: &Store,
     object: &object_store::path::Path,
     key: &str,
     part: Part,
-    sidecar: Sidecar,
-    offset: u64,
+    mut out: tokio::fs::File,
+    (sidecar, offset): (Sidecar, u64),
     stop: &CancellationToken,
-) -> Result<Option<Opened>, TransferError> {
+) -> Result<Result<Opened, (Part, tokio::fs::File)>, TransferError> {
     let mut md5 = Md5::new();
     if store.settings.verify_checksums && is_plain_md5(&sidecar.e_tag) {
         // The MD5 check covers the whole file: the bytes already there too.
-        let hashed = or_cancelled(stop, hash_file(&part.path, &mut md5)).await??;
+        let hashed = or_cancelled(stop, hash_file(&mut out, &part.path, &mut md5)).await??;
         if hashed != offset {
-            return Ok(None);
+            return Ok(Err((part, out)));
         }
     }
+    // Appending from here on (the hash may have left the cursor anywhere).
+    out.seek(std::io::SeekFrom::Start(offset))
+        .await
+        .map_err(|e| TransferError::io(&part.path, e))?;
     let body = if offset < sidecar.size {
         let options = GetOptions {
             range: Some(GetRange::Offset(offset)),
@@ -575,18 +656,13 @@ async fn continue_part(
             {
                 Some(got.into_stream())
             }
-            Ok(_) | Err(object_store::Error::Precondition { .. }) => return Ok(None),
+            Ok(_) | Err(object_store::Error::Precondition { .. }) => return Ok(Err((part, out))),
             Err(error) => return Err(TransferError::from_store("get", key, error)),
         }
     } else {
         None
     };
-    let out = tokio::fs::OpenOptions::new()
-        .append(true)
-        .open(&part.path)
-        .await
-        .map_err(|e| TransferError::io(&part.path, e))?;
-    Ok(Some(Opened {
+    Ok(Ok(Opened {
         part,
         out,
         body,
@@ -598,36 +674,33 @@ async fn continue_part(
     }))
 }
 
-/// Starts a resumable download from zero: an empty partial file, and once
-/// the GET has answered, a sidecar naming the object's ETag and size. Without
-/// an ETag the partial cannot be matched later, so it is not kept.
+/// Starts a resumable download from zero in the locked partial `out`: the
+/// file emptied, and once the GET has answered, a sidecar naming the
+/// object's ETag and size. Without an ETag the partial cannot be matched
+/// later, so it is not kept.
 async fn start_part(
     store: &Store,
     object: &object_store::path::Path,
     key: &str,
-    part_path: PathBuf,
-    sidecar_path: PathBuf,
+    mut part: Part,
+    mut out: tokio::fs::File,
     stop: &CancellationToken,
 ) -> Result<Opened, TransferError> {
+    part.keep(false);
     // The sidecar goes first: a partial without one is never continued.
-    match tokio::fs::remove_file(&sidecar_path).await {
-        Ok(()) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => return Err(TransferError::io(&sidecar_path, error)),
+    if let Some(sidecar_path) = &part.sidecar {
+        match tokio::fs::remove_file(sidecar_path).await {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(TransferError::io(sidecar_path, error)),
+        }
     }
-    let out = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&part_path)
+    out.set_len(0)
         .await
-        .map_err(|e| TransferError::io(&part_path, e))?;
-    let mut part = Part {
-        path: part_path,
-        sidecar: Some(sidecar_path),
-        keep: false,
-        done: false,
-    };
+        .map_err(|e| TransferError::io(&part.path, e))?;
+    out.seek(std::io::SeekFrom::Start(0))
+        .await
+        .map_err(|e| TransferError::io(&part.path, e))?;
     let got = or_cancelled(stop, store.s3.get(object))
         .await?
         .map_err(|e| TransferError::from_store("get", key, e))?;
@@ -652,9 +725,14 @@ async fn start_part(
     })
 }
 
-/// Feeds the whole file at `path` to `md5`; how many bytes it held.
-async fn hash_file(path: &Path, md5: &mut Md5) -> Result<u64, TransferError> {
-    let mut file = tokio::fs::File::open(path)
+/// Feeds the whole of `file` (at `path`) to `md5`, reading from its start;
+/// how many bytes it held.
+async fn hash_file(
+    file: &mut tokio::fs::File,
+    path: &Path,
+    md5: &mut Md5,
+) -> Result<u64, TransferError> {
+    file.seek(std::io::SeekFrom::Start(0))
         .await
         .map_err(|e| TransferError::io(path, e))?;
     let mut buffer = vec![0u8; 256 * 1024];

@@ -81,6 +81,14 @@ pub enum TransferError {
     /// An option is out of range (part size, concurrency, endpoint).
     #[error("invalid transfer setting: {0}")]
     Config(String),
+    /// Another resumable download (in this process or another) is writing
+    /// the partial file of the same file at the same destination. Nothing
+    /// was written; try again once it has finished.
+    #[error("{}: another download is writing this partial file", path.display())]
+    PartialInUse {
+        /// The partial file (`.<name>.provena-part` beside the final name).
+        path: PathBuf,
+    },
     /// The transfer was cancelled; files not yet complete were removed (or,
     /// in a resumable download, kept as partial files).
     #[error("transfer cancelled")]

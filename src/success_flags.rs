@@ -61,13 +61,44 @@ pub(crate) fn failure_reported(flags: &[&str], body: &[u8]) -> Option<String> {
 /// Where the literal `false` occurs in a body; built once, not per call.
 static FALSE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"false"));
 
+/// Where `success"` occurs: the end of the key nearly every flag has.
+static SUCCESS_KEY_END: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"success\""));
+
 /// A byte scan that rules out most successful answers without parsing, in
 /// one pass and without allocating: a flag can only be `false` if the body
 /// has a literal `false` that is the value of an object member whose key is
-/// the flag's last pointer token. JSON cannot spell the literal with escapes,
-/// so every `false` value is found; a key written with escapes, or a token
-/// that cannot be compared as raw bytes, always goes on to the probe.
+/// the flag's last pointer token.
 fn may_hold_a_false_flag(flags: &[&str], body: &[u8]) -> bool {
+    if flags.iter().all(|flag| flag.ends_with("/success")) && memchr::memchr(b'\\', body).is_none()
+    {
+        success_key_followed_by_false(body)
+    } else {
+        a_false_follows_a_flag_key(flags, body)
+    }
+}
+
+/// Whether a member `"success": false` occurs, for a body without any
+/// backslash. There every string is spelled literally and every quote
+/// delimits one, so `"success"` followed by `:` is that key and nothing
+/// else; looking for it (rare) costs less than for `false` (common).
+fn success_key_followed_by_false(body: &[u8]) -> bool {
+    SUCCESS_KEY_END.find_iter(body).any(|at| {
+        let opened = at.checked_sub(1).and_then(|quote| body.get(quote)) == Some(&b'"');
+        let after = body.get(at + "success\"".len()..).unwrap_or_default();
+        opened
+            && after
+                .trim_ascii_start()
+                .strip_prefix(b":")
+                .is_some_and(|value| value.trim_ascii_start().starts_with(b"false"))
+    })
+}
+
+/// The general scan: every literal `false` and the key before it. JSON
+/// cannot spell the literal with escapes, so every `false` value is found;
+/// a key written with escapes, or a token that cannot be compared as raw
+/// bytes, always goes on to the probe.
+fn a_false_follows_a_flag_key(flags: &[&str], body: &[u8]) -> bool {
     FALSE
         .find_iter(body)
         .any(|at| match key_before(&body[..at]) {
@@ -312,6 +343,13 @@ mod tests {
         r#"{"status": {"success":false,"details":"tight"}}"#,
         r#"{"status": {"details": "false", "success": true}}"#,
         r#"{"status": {"success": [false], "details": "array"}}"#,
+        r#"{"unsuccess": false, "status": {"success": true}}"#,
+        r#"{"a": ["success", false], "status": {"success": true}}"#,
+        r#"{"details": "success", "status": {"success" : false}}"#,
+        "{\"status\":{\"success\"\r\n:\r\nfalse,\"details\":\"crlf\"}}",
+        r#"{"status": {"success": falsey}}"#,
+        r#"{"status": {"success":"#,
+        r#"success": false}"#,
     ];
 
     #[test]
@@ -350,6 +388,20 @@ mod tests {
             flags,
             br#"{"note": "false", "status": {"success": true}}"#
         ));
+    }
+
+    #[test]
+    fn without_backslashes_the_pre_scan_looks_for_the_success_key_itself() {
+        use super::success_key_followed_by_false as scan;
+        assert!(!scan(br#"{"status": {"success": true}, "locked": false}"#));
+        assert!(!scan(
+            br#"{"unsuccess": false, "status": {"success": true}}"#
+        ));
+        assert!(!scan(br#"{"a": ["success", false]}"#));
+        assert!(!scan(br#"{"details": "success"}"#));
+        assert!(scan(br#"{"status": {"success" :false}}"#));
+        assert!(scan(b"{\"items\": [{\"success\"\n:\n false}]}"));
+        assert!(!scan(br#"success": false"#), "no opening quote");
     }
 
     #[test]

@@ -23,7 +23,9 @@ use common::s3::{
 };
 use common::skip;
 use libtest_mimic::{Arguments, Trial};
-use provena_client::datasets::{Canceller, DatasetFiles, MIN_PART_SIZE, TransferError};
+use provena_client::datasets::{
+    Canceller, DatasetFiles, MIN_PART_SIZE, TransferError, TransferSummary,
+};
 
 /// A file just over one part: uploaded in two parts.
 const TWO_PARTS: usize = MIN_PART_SIZE + 1024 * 1024;
@@ -401,6 +403,26 @@ impl Resumable {
         kept
     }
 
+    /// A resumable download of the file, through the proxy.
+    async fn resume(&self) -> Result<TransferSummary, TransferError> {
+        self.files()
+            .download("big.bin", &self.dest)
+            .resume(true)
+            .send()
+            .await
+    }
+
+    /// Asserts that the destination holds the whole file, byte-identical,
+    /// and nothing else (no partial, no sidecar).
+    #[track_caller]
+    fn assert_only_the_whole_file(&self) {
+        assert_eq!(
+            files_under(&self.dest),
+            vec![("big.bin".to_string(), self.body.clone())],
+            "the whole file, byte-identical, and no partial or sidecar left"
+        );
+    }
+
     fn part(&self) -> PathBuf {
         self.dest.join(".big.bin.provena-part")
     }
@@ -444,10 +466,7 @@ async fn a_resumed_download_fetches_only_the_missing_bytes_and_ends_byte_identic
     let kept = setup.cut().await;
 
     let summary = setup
-        .files()
-        .download("big.bin", &setup.dest)
-        .resume(true)
-        .send()
+        .resume()
         .await
         .expect("the resumed download completes");
 
@@ -462,11 +481,7 @@ async fn a_resumed_download_fetches_only_the_missing_bytes_and_ends_byte_identic
         summary.files[0].checksum_verified,
         "the MD5 covered the whole file"
     );
-    assert_eq!(
-        files_under(&setup.dest),
-        vec![("big.bin".to_string(), setup.body.clone())],
-        "byte-identical, and no partial or sidecar left"
-    );
+    setup.assert_only_the_whole_file();
 }
 
 async fn a_resumed_download_reports_the_kept_bytes_as_done_from_the_start(moto: Moto) {
@@ -509,10 +524,7 @@ async fn a_resumable_download_of_a_replaced_object_starts_over_with_the_new_cont
         .expect("replace the object");
 
     let summary = setup
-        .files()
-        .download("big.bin", &setup.dest)
-        .resume(true)
-        .send()
+        .resume()
         .await
         .expect("the download starts over and completes");
 
@@ -532,19 +544,13 @@ async fn a_partial_longer_than_the_object_is_discarded_and_the_file_fetched_whol
     std::fs::write(setup.part(), &longer).expect("lengthen the partial");
 
     let summary = setup
-        .files()
-        .download("big.bin", &setup.dest)
-        .resume(true)
-        .send()
+        .resume()
         .await
         .expect("the download starts over and completes");
 
     assert_eq!(summary.resumed_bytes, 0);
     assert_eq!(setup.proxy.take_object_bytes(), RESUMABLE as u64);
-    assert_eq!(
-        files_under(&setup.dest),
-        vec![("big.bin".to_string(), setup.body.clone())]
-    );
+    setup.assert_only_the_whole_file();
 }
 
 async fn an_object_replaced_after_listing_fails_the_ranged_get_and_starts_over(moto: Moto) {
@@ -563,10 +569,7 @@ async fn an_object_replaced_after_listing_fails_the_ranged_get_and_starts_over(m
         .before_next_ranged_get(move || moto_put.put_raw(&key, &body));
 
     let summary = setup
-        .files()
-        .download("big.bin", &setup.dest)
-        .resume(true)
-        .send()
+        .resume()
         .await
         .expect("the download starts over and completes");
 
@@ -588,21 +591,12 @@ async fn a_complete_partial_is_checked_and_renamed_without_fetching_again(moto: 
     // As if the earlier run stopped between its last byte and the rename.
     std::fs::write(setup.part(), &setup.body).expect("complete the partial");
 
-    let summary = setup
-        .files()
-        .download("big.bin", &setup.dest)
-        .resume(true)
-        .send()
-        .await
-        .expect("download");
+    let summary = setup.resume().await.expect("download");
 
     assert_eq!(setup.proxy.take_object_bytes(), 0, "nothing fetched");
     assert_eq!(summary.resumed_bytes, RESUMABLE as u64);
     assert!(summary.files[0].checksum_verified);
-    assert_eq!(
-        files_under(&setup.dest),
-        vec![("big.bin".to_string(), setup.body.clone())]
-    );
+    setup.assert_only_the_whole_file();
 }
 
 /// Locks `path` as another download (another process) would; the lock
@@ -621,12 +615,7 @@ async fn a_resumable_download_refuses_a_partial_another_download_holds(moto: Mot
     let kept = setup.cut().await;
     let held = hold(&setup.part());
 
-    let refused = setup
-        .files()
-        .download("big.bin", &setup.dest)
-        .resume(true)
-        .send()
-        .await;
+    let refused = setup.resume().await;
 
     match &refused {
         Err(TransferError::PartialInUse { path }) => assert_eq!(path, &setup.part()),
@@ -642,17 +631,11 @@ async fn a_resumable_download_refuses_a_partial_another_download_holds(moto: Mot
 
     drop(held);
     let summary = setup
-        .files()
-        .download("big.bin", &setup.dest)
-        .resume(true)
-        .send()
+        .resume()
         .await
         .expect("once released, the partial is resumed");
     assert_eq!(summary.resumed_bytes, kept);
-    assert_eq!(
-        files_under(&setup.dest),
-        vec![("big.bin".to_string(), setup.body.clone())]
-    );
+    setup.assert_only_the_whole_file();
 }
 
 async fn a_second_resumable_download_of_the_same_file_at_once_is_refused(moto: Moto) {
@@ -668,13 +651,7 @@ async fn a_second_resumable_download_of_the_same_file_at_once_is_refused(moto: M
         *slot.lock().expect("slot") = Some(outcome.map(|summary| summary.resumed_bytes));
     });
 
-    let first = setup
-        .files()
-        .download("big.bin", &setup.dest)
-        .resume(true)
-        .send()
-        .await
-        .expect("the first download completes");
+    let first = setup.resume().await.expect("the first download completes");
 
     let second = second.lock().expect("slot").take();
     assert!(
@@ -687,11 +664,7 @@ async fn a_second_resumable_download_of_the_same_file_at_once_is_refused(moto: M
         RESUMABLE as u64 - kept,
         "only the first download fetched, and only the missing bytes"
     );
-    assert_eq!(
-        files_under(&setup.dest),
-        vec![("big.bin".to_string(), setup.body.clone())],
-        "byte-identical, and no partial or sidecar left"
-    );
+    setup.assert_only_the_whole_file();
 }
 
 async fn a_download_without_resume_leaves_a_held_partial_alone(moto: Moto) {
@@ -732,10 +705,7 @@ async fn a_multipart_object_resumes_too_checked_by_its_size(moto: Moto) {
     let kept = setup.cut().await;
 
     let summary = setup
-        .files()
-        .download("big.bin", &setup.dest)
-        .resume(true)
-        .send()
+        .resume()
         .await
         .expect("the resumed download completes");
 
@@ -745,10 +715,7 @@ async fn a_multipart_object_resumes_too_checked_by_its_size(moto: Moto) {
         !summary.files[0].checksum_verified,
         "no MD5 to check against"
     );
-    assert_eq!(
-        files_under(&setup.dest),
-        vec![("big.bin".to_string(), setup.body.clone())]
-    );
+    setup.assert_only_the_whole_file();
 }
 
 async fn a_cancelled_resumable_download_keeps_its_partial_and_no_final_file(moto: Moto) {
@@ -808,11 +775,7 @@ async fn a_download_without_resume_fetches_whole_and_removes_an_earlier_partial(
 
     assert_eq!(summary.resumed_bytes, 0);
     assert_eq!(setup.proxy.take_object_bytes(), RESUMABLE as u64);
-    assert_eq!(
-        files_under(&setup.dest),
-        vec![("big.bin".to_string(), setup.body.clone())],
-        "the superseded partial and sidecar are gone"
-    );
+    setup.assert_only_the_whole_file();
 }
 
 /// Runs `provena ... dataset download <id> --path big.bin --dest <dest>
@@ -851,10 +814,7 @@ async fn the_cli_resumes_a_cut_download_by_default(moto: Moto) {
 
     assert_eq!(answer["resumed_bytes"], kept, "{answer}");
     assert_eq!(setup.proxy.take_object_bytes(), RESUMABLE as u64 - kept);
-    assert_eq!(
-        files_under(&setup.dest),
-        vec![("big.bin".to_string(), setup.body.clone())]
-    );
+    setup.assert_only_the_whole_file();
 }
 
 async fn the_cli_with_no_resume_downloads_whole_and_removes_the_partial(moto: Moto) {
@@ -865,8 +825,5 @@ async fn the_cli_with_no_resume_downloads_whole_and_removes_the_partial(moto: Mo
 
     assert_eq!(answer["resumed_bytes"], 0, "{answer}");
     assert_eq!(setup.proxy.take_object_bytes(), RESUMABLE as u64);
-    assert_eq!(
-        files_under(&setup.dest),
-        vec![("big.bin".to_string(), setup.body.clone())]
-    );
+    setup.assert_only_the_whole_file();
 }

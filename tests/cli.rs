@@ -850,6 +850,51 @@ fn specs_check_names_the_service_operation_and_field_that_drifted_and_exits_5() 
 }
 
 #[test]
+fn specs_check_of_a_document_changed_only_in_prose_reports_no_drift_with_a_note() {
+    let Some(served) =
+        served_dir("specs_check_of_a_document_changed_only_in_prose_reports_no_drift_with_a_note")
+    else {
+        return;
+    };
+    let dir = served_copy(&served);
+    // What a deployment with its own wording would serve.
+    edit_document(&dir, "job", |document| {
+        document["info"]["description"] = serde_json::json!("Our own deployment's words.");
+        for item in document["paths"]
+            .as_object_mut()
+            .expect("paths")
+            .values_mut()
+        {
+            for operation in item.as_object_mut().expect("a path item").values_mut() {
+                operation["summary"] = serde_json::json!("Reworded");
+                operation["description"] = serde_json::json!("Reworded at length.");
+            }
+        }
+    });
+    let server = MockServer::start();
+
+    let output = provena(&server, &home())
+        .args(["specs", "check", "--only", "job", "--from"])
+        .arg(&*dir)
+        .output()
+        .expect("runs");
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = stdout(&output);
+    assert!(
+        report.starts_with(
+            "job: no drift; the document differs only in what the client does not use"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("\n  note: upstream sha256 changed: "),
+        "{report}"
+    );
+    assert!(!report.contains("  - "), "no drift lines: {report}");
+}
+
+#[test]
 fn specs_check_with_json_output_lists_each_services_drift() {
     let Some(served) = served_dir("specs_check_with_json_output_lists_each_services_drift") else {
         return;
@@ -876,6 +921,7 @@ fn specs_check_with_json_output_lists_each_services_drift() {
         .collect();
     assert_eq!(names, ["auth", "job"]);
     assert_eq!(services[0]["drift"], serde_json::json!([]));
+    assert_eq!(services[0]["notes"], serde_json::json!([]));
     let job = services[1]["drift"].as_array().expect("a list of lines");
     assert!(
         job.contains(&serde_json::json!("schema User: field \"email\" removed")),

@@ -42,42 +42,62 @@ pub struct Vendored<'a> {
 /// DELETE /x (op)`, `schema Job: field "status" removed`, `upstream sha256
 /// changed: ...`). Empty when a sync would write the same bytes (the meta
 /// record's `source` apart, which names where the document was read and is
-/// not drift).
+/// not drift). The lines of [`compare_parts`], document first.
 ///
 /// See the [crate documentation](crate) for an example.
 pub fn compare(derived: &Derived, vendored: &Vendored<'_>) -> Vec<String> {
-    let mut lines = Vec::new();
+    let Comparison { document, record } = compare_parts(derived, vendored);
+    document.into_iter().chain(record).collect()
+}
+
+/// What [`compare_parts`] found, split by the file it concerns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Comparison {
+    /// Differences of the document itself: the API a client is built from.
+    /// Empty when a sync would write the same document.
+    pub document: Vec<String>,
+    /// Differences of the meta record only (the upstream document's hash,
+    /// how often each rule applied, which overlays matched). With an empty
+    /// [`Comparison::document`], the upstream document changed only in what
+    /// the derivation strips or normalises away, such as descriptions.
+    pub record: Vec<String>,
+}
+
+/// [`compare`], with the document's differences apart from the meta
+/// record's: the first are API drift, the second alone are not.
+pub fn compare_parts(derived: &Derived, vendored: &Vendored<'_>) -> Comparison {
+    let mut document = Vec::new();
+    let mut record = Vec::new();
     let spec_name = vendored.spec_label;
     let meta_name = vendored.meta_label;
-    if let Some(old) = read(vendored.spec, spec_name, &mut lines)
+    if let Some(old) = read(vendored.spec, spec_name, &mut document)
         && old.1 != derived.spec_text.as_bytes()
     {
-        let before = lines.len();
-        diff_spec(&old.0, &derived.spec, &mut lines);
-        if lines.len() == before {
-            lines.push(format!(
+        diff_spec(&old.0, &derived.spec, &mut document);
+        if document.is_empty() {
+            document.push(format!(
                 "{spec_name}: same content, different formatting (sync would rewrite it)"
             ));
         }
     }
-    if let Some(old) = read(vendored.meta, meta_name, &mut lines) {
+    if let Some(old) = read(vendored.meta, meta_name, &mut record) {
         let (old_meta, new_meta) = (
             meta::without_source(&old.0),
             meta::without_source(&derived.meta),
         );
         if old_meta != new_meta {
-            let before = lines.len();
-            diff_meta(&old_meta, &new_meta, &mut lines);
-            if lines.len() == before {
-                lines.push(format!("{meta_name}: content differs"));
+            diff_meta(&old_meta, &new_meta, &mut record);
+            if record.is_empty() {
+                record.push(format!("{meta_name}: content differs"));
             }
         } else if canon::to_string(&old.0).as_bytes() != old.1 {
-            lines.push(format!(
+            record.push(format!(
                 "{meta_name}: same content, different formatting (sync would rewrite it)"
             ));
         }
     }
-    lines
+    Comparison { document, record }
 }
 
 fn read<'a>(file: Committed<'a>, name: &str, lines: &mut Vec<String>) -> Option<(Value, &'a [u8])> {
@@ -806,6 +826,34 @@ mod tests {
                 "operation GET /x (x): parameter query \"q\" changed: null -> {\"type\":\"string\"}",
             ]
         );
+    }
+
+    #[test]
+    fn a_change_of_prose_alone_is_a_record_difference_not_a_document_one() {
+        let document = |description: &str| {
+            json!({"openapi": "3.0.2", "info": {"title": "t", "version": "1", "description": description},
+                "paths": {"/ping": {"get": {"operationId": "ping", "summary": description,
+                    "description": description,
+                    "responses": {"200": {"description": "Successful Response"}}}}}})
+            .to_string()
+        };
+        let before = crate::derive("job", "job.json", document("old words").as_bytes(), None)
+            .expect("derives");
+        let after = crate::derive("job", "job.json", document("new words").as_bytes(), None)
+            .expect("derives");
+        let committed = Vendored {
+            spec_label: "specs/job.json",
+            spec: Committed::Bytes(before.spec_text.as_bytes()),
+            meta_label: "specs/job.meta.json",
+            meta: Committed::Bytes(before.meta_text.as_bytes()),
+        };
+
+        let parts = compare_parts(&after, &committed);
+
+        assert_eq!(parts.document, Vec::<String>::new());
+        assert_eq!(parts.record.len(), 1, "{:?}", parts.record);
+        assert!(parts.record[0].starts_with("upstream sha256 changed: "));
+        assert_eq!(compare(&after, &committed), parts.record);
     }
 
     #[test]

@@ -57,7 +57,7 @@ mod walk;
 
 pub use canon::to_string as canonical_json;
 pub use derive::{Derived, derive};
-pub use drift::{Committed, Vendored, compare};
+pub use drift::{Committed, Comparison, Vendored, compare, compare_parts};
 pub use error::Error;
 pub use overlay::Overlay;
 pub use shared::{conflicts, harmonise, harmonise_with, refuse};

@@ -13,7 +13,7 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use futures_util::future::join_all;
 use provena_client::services::SERVICES;
-use provena_specs::{Committed, Derived, Overlay, Vendored};
+use provena_specs::{Committed, Comparison, Derived, Overlay, Vendored};
 use serde::Serialize;
 
 use crate::context::Context;
@@ -101,8 +101,12 @@ struct ServiceReport {
     service: &'static str,
     /// Where its document was read.
     source: String,
-    /// One line per difference; empty when there is none.
+    /// One line per difference of the API; empty when there is none.
     drift: Vec<String>,
+    /// Differences that leave the API as it is: the served document changed
+    /// only in what the derivation strips (descriptions, examples), seen in
+    /// its hash and rule counts. Not drift.
+    notes: Vec<String>,
 }
 
 /// Runs `provena specs ...`; `context` is the configured deployment, which
@@ -206,10 +210,16 @@ async fn check(
     let services: Vec<ServiceReport> = locations
         .iter()
         .zip(&derived)
-        .map(|((embedded, location), derived)| ServiceReport {
-            service: embedded.name,
-            source: location.label().to_owned(),
-            drift: compare(embedded, derived),
+        .map(|((embedded, location), derived)| {
+            let Comparison {
+                document, record, ..
+            } = compare(embedded, derived);
+            ServiceReport {
+                service: embedded.name,
+                source: location.label().to_owned(),
+                drift: document,
+                notes: record,
+            }
         })
         .collect();
     let drifted: Vec<&str> = services
@@ -243,12 +253,25 @@ async fn check(
 
 fn text(w: &mut dyn Write, report: &Report) -> std::io::Result<()> {
     for service in &report.services {
-        if service.drift.is_empty() {
+        if service.drift.is_empty() && service.notes.is_empty() {
             writeln!(w, "{}: no drift", service.service)?;
+        } else if service.drift.is_empty() {
+            writeln!(
+                w,
+                "{}: no drift; the document differs only in what the client does not use \
+                 (descriptions, examples) ({})",
+                service.service, service.source
+            )?;
+            for line in &service.notes {
+                writeln!(w, "  note: {line}")?;
+            }
         } else {
             writeln!(w, "{}: drift ({})", service.service, service.source)?;
             for line in &service.drift {
                 writeln!(w, "  - {line}")?;
+            }
+            for line in &service.notes {
+                writeln!(w, "  note: {line}")?;
             }
         }
     }
@@ -258,10 +281,10 @@ fn text(w: &mut dyn Write, report: &Report) -> std::io::Result<()> {
     Ok(())
 }
 
-fn compare(embedded: &Embedded, derived: &Derived) -> Vec<String> {
+fn compare(embedded: &Embedded, derived: &Derived) -> Comparison {
     let spec_label = format!("specs/{}.json", embedded.name);
     let meta_label = format!("specs/{}.meta.json", embedded.name);
-    provena_specs::compare(
+    provena_specs::compare_parts(
         derived,
         &Vendored {
             spec_label: &spec_label,

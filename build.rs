@@ -163,7 +163,8 @@ fn generate(
         )
     })?;
     let methods = client_methods(&file);
-    let code = prettyplease::unparse(&file);
+    let code = route_responses(&prettyplease::unparse(&file))
+        .map_err(|e| format!("{}: {e}", spec_path.display()))?;
 
     let module = service.module;
     write(out_dir, &format!("{module}.rs"), &code)?;
@@ -341,6 +342,39 @@ fn remove_handwritten(document: &mut Value) {
 /// response decodes into (`None` for byte streams and empty bodies). Read from
 /// the generated code itself, so that the coverage test checks what was
 /// generated rather than what the document says.
+/// Sends the generated methods' answers through the transport's helpers:
+/// JSON is decoded by `crate::transport::from_response` from the body the
+/// transport already read (instead of progenitor's `from_response`, which
+/// would read it again from a rebuilt response), and an answer handed over
+/// whole (`UnexpectedResponse`) gets its body back through
+/// `crate::transport::restore`. Fails when progenitor's code no longer has
+/// the exact forms replaced, so that a new progenitor cannot bypass them.
+fn route_responses(code: &str) -> Result<String, String> {
+    const DECODE: &str = "ResponseValue::from_response(response)";
+    const UNEXPECTED: &str = "Error::UnexpectedResponse(response)";
+    let unexpected = code.matches("UnexpectedResponse(").count();
+    let routed = code
+        .replace(DECODE, "crate::transport::from_response(response)")
+        .replace(
+            UNEXPECTED,
+            "Error::UnexpectedResponse(crate::transport::restore(response))",
+        );
+    if routed.contains("from_response(")
+        && routed.matches("from_response(").count()
+            != routed.matches("crate::transport::from_response(").count()
+    {
+        return Err("generated code decodes a response other than through `ResponseValue::from_response(response)`; update route_responses".into());
+    }
+    if routed
+        .matches("UnexpectedResponse(crate::transport::restore(response))")
+        .count()
+        != unexpected
+    {
+        return Err("generated code hands over an unexpected response other than as `Error::UnexpectedResponse(response)`; update route_responses".into());
+    }
+    Ok(routed)
+}
+
 fn client_methods(file: &syn::File) -> BTreeMap<String, Option<String>> {
     let mut methods = BTreeMap::new();
     for item in &file.items {

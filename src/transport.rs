@@ -394,14 +394,14 @@ impl Transport {
             return Ok(Outcome::from(Ok(response)));
         }
         let limit = self.shared.max_body_bytes;
-        let (parts, body) = match read_limited(response, limit).await? {
-            Ok(read) => read,
-            Err(partial) => {
-                return Ok(Outcome::refused(
-                    partial,
-                    Error::TooLarge { operation, limit },
-                ));
-            }
+        let mut response = response;
+        let Some(body) = read_limited(&mut response, limit).await? else {
+            // Nothing of an oversized body is decoded, nor more of it read.
+            response.extensions_mut().insert(ReadBody(Bytes::new()));
+            return Ok(Outcome::refused(
+                response,
+                Error::TooLarge { operation, limit },
+            ));
         };
         let error = if !status.is_success() {
             Some(Error::from_status(operation, status.as_u16(), &body))
@@ -412,8 +412,11 @@ impl Transport {
         } else {
             None
         };
+        // The body stays with the response it came from, for `from_response`
+        // (or `restore`) to take: no second read, copy or rebuilt response.
+        response.extensions_mut().insert(ReadBody(body));
         Ok(Outcome {
-            result: Ok(rebuild(parts, body)),
+            result: Ok(response),
             error,
         })
     }
@@ -464,31 +467,15 @@ impl Transport {
     }
 }
 
-/// What a response keeps while its body is read: status, headers (moved,
-/// not copied) and URL.
-struct Parts {
-    status: reqwest::StatusCode,
-    version: reqwest::Version,
-    headers: reqwest::header::HeaderMap,
-    url: url::Url,
-}
-
-/// Reads a body of at most `limit` bytes. An oversized body is not read
-/// further; an empty response stands in for it.
+/// Reads the body of `response` if it is at most `limit` bytes; `None`
+/// (and no more of it read) when it is longer.
 async fn read_limited(
-    mut response: reqwest::Response,
+    response: &mut reqwest::Response,
     limit: u64,
-) -> reqwest::Result<Result<(Parts, Bytes), reqwest::Response>> {
-    let parts = Parts {
-        status: response.status(),
-        version: response.version(),
-        headers: std::mem::take(response.headers_mut()),
-        url: response.url().clone(),
-    };
-    let too_large = |parts: Parts| Ok(Err(rebuild(parts, Bytes::new())));
+) -> reqwest::Result<Option<Bytes>> {
     let length = response.content_length();
     if length.is_some_and(|length| length > limit) {
-        return too_large(parts);
+        return Ok(None);
     }
     // A body that arrives in one chunk is kept as it is; more chunks are
     // joined once, into a buffer sized from `Content-Length` when known.
@@ -498,7 +485,7 @@ async fn read_limited(
     while let Some(chunk) = response.chunk().await? {
         read += chunk.len() as u64;
         if read > limit {
-            return too_large(parts);
+            return Ok(None);
         }
         match (&mut joined, first.take()) {
             (Some(buffer), _) => buffer.extend_from_slice(&chunk),
@@ -512,26 +499,64 @@ async fn read_limited(
             }
         }
     }
-    let body = match joined {
+    Ok(Some(match joined {
         Some(buffer) => buffer.freeze(),
         None => first.unwrap_or_default(),
-    };
-    Ok(Ok((parts, body)))
+    }))
 }
 
-fn rebuild(parts: Parts, body: Bytes) -> reqwest::Response {
+/// A body the transport has read (within the size limit), kept in its
+/// response's extensions: the response itself is handed on as it came,
+/// and decoding takes the bytes from here.
+#[derive(Clone)]
+struct ReadBody(Bytes);
+
+/// Decodes a JSON answer as progenitor's `ResponseValue::from_response`
+/// does, from the body the transport already read: the generated methods
+/// call this one instead (build.rs routes them here), so that a body is read
+/// once and neither copied nor put back into a rebuilt response.
+pub(crate) async fn from_response<T: serde::de::DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = match response.extensions_mut().remove::<ReadBody>() {
+        Some(ReadBody(body)) => body,
+        // Not inspected (no hook ran): read it here.
+        None => response
+            .bytes()
+            .await
+            .map_err(progenitor_client::Error::ResponseBodyError)?,
+    };
+    let inner = serde_json::from_slice(&body)
+        .map_err(|e| progenitor_client::Error::InvalidResponsePayload(body, e))?;
+    Ok(progenitor_client::ResponseValue::new(
+        inner, status, headers,
+    ))
+}
+
+/// A response whose body the transport read, with that body readable again:
+/// for the answers the generated methods hand over whole
+/// (`UnexpectedResponse`), so that a raw caller can still read them.
+pub(crate) fn restore(mut response: reqwest::Response) -> reqwest::Response {
+    let Some(ReadBody(body)) = response.extensions_mut().remove::<ReadBody>() else {
+        return response;
+    };
     use reqwest::ResponseBuilderExt as _;
     // The builder is the only way to hand the URL over (reqwest would parse
     // a placeholder otherwise); with no conversions to fail it cannot fail.
     let body = reqwest::Body::from(body);
-    let mut response = match http::Response::builder().url(parts.url).body(()) {
-        Ok(response) => response.map(|()| body),
+    let mut rebuilt = match http::Response::builder()
+        .url(response.url().clone())
+        .body(())
+    {
+        Ok(rebuilt) => rebuilt.map(|()| body),
         Err(_) => http::Response::new(body),
     };
-    *response.status_mut() = parts.status;
-    *response.version_mut() = parts.version;
-    *response.headers_mut() = parts.headers;
-    reqwest::Response::from(response)
+    *rebuilt.status_mut() = response.status();
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    reqwest::Response::from(rebuilt)
 }
 
 fn stash(error: Error) {
@@ -608,7 +633,7 @@ pub(crate) async fn call_manual<T: serde::de::DeserializeOwned + Send + Sync + '
             .execute(client, request, &info)
             .await
             .map_err(progenitor_client::Error::<()>::CommunicationError)?;
-        progenitor_client::ResponseValue::<T>::from_response::<()>(response).await
+        from_response::<T, ()>(response).await
     })
     .await
 }
@@ -644,11 +669,9 @@ mod tests {
     }
 
     /// The body read within `limit`, or `None` if it was refused as too large.
-    async fn read(response: reqwest::Response, limit: u64) -> Option<usize> {
-        match read_limited(response, limit).await.expect("readable") {
-            Ok((_, body)) => Some(body.len()),
-            Err(_) => None,
-        }
+    async fn read(mut response: reqwest::Response, limit: u64) -> Option<usize> {
+        let body = read_limited(&mut response, limit).await.expect("readable");
+        body.map(|body| body.len())
     }
 
     fn transport(limit: u64) -> Transport {
@@ -749,8 +772,9 @@ mod tests {
         assert_eq!(read(streamed(&[30, 30, 30, 11]), 100).await, None);
     }
 
-    #[tokio::test]
-    async fn a_body_read_in_several_chunks_is_rebuilt_whole_with_its_status_headers_and_url() {
+    /// An answer whose body arrives in three chunks, with a status other
+    /// than 200 and two headers.
+    fn chunked_answer() -> reqwest::Response {
         let pieces: Vec<reqwest::Result<Bytes>> = ["{\"a\":", " [1, 2", "]}"]
             .into_iter()
             .map(|piece| Ok(Bytes::from(piece)))
@@ -761,44 +785,85 @@ mod tests {
             .headers_mut()
             .insert("x-trace", HeaderValue::from_static("t-1"));
         let mut response = reqwest::Response::from(response);
-        let url = response.url().clone();
         response
             .headers_mut()
             .insert("x-more", HeaderValue::from_static("m"));
+        response
+    }
 
-        let Ok((parts, body)) = read_limited(response, 100).await.expect("readable") else {
-            panic!("within the limit");
-        };
-        let rebuilt = rebuild(parts, body);
+    #[tokio::test]
+    async fn a_body_read_in_several_chunks_is_joined_whole() {
+        let mut response = chunked_answer();
 
-        assert_eq!(rebuilt.status(), reqwest::StatusCode::ACCEPTED);
-        assert_eq!(rebuilt.headers()["x-trace"], "t-1");
-        assert_eq!(rebuilt.headers()["x-more"], "m");
-        assert_eq!(rebuilt.url(), &url);
+        let body = read_limited(&mut response, 100).await.expect("readable");
+
+        assert_eq!(body.as_deref(), Some(&b"{\"a\": [1, 2]}"[..]));
+    }
+
+    #[tokio::test]
+    async fn a_read_body_is_decoded_from_where_the_transport_left_it() {
+        let mut response = chunked_answer();
+        let body = read_limited(&mut response, 100).await.expect("readable");
+        response
+            .extensions_mut()
+            .insert(ReadBody(body.expect("within the limit")));
+
+        let value = from_response::<serde_json::Value, ()>(response)
+            .await
+            .expect("decodes");
+
+        assert_eq!(value.status(), reqwest::StatusCode::ACCEPTED);
+        assert_eq!(value.headers()["x-trace"], "t-1");
+        assert_eq!(value.headers()["x-more"], "m");
+        assert_eq!(value.into_inner(), serde_json::json!({"a": [1, 2]}));
+    }
+
+    #[tokio::test]
+    async fn a_body_nobody_read_is_read_when_decoded() {
+        let value = from_response::<serde_json::Value, ()>(chunked_answer())
+            .await
+            .expect("decodes");
+
+        assert_eq!(value.into_inner(), serde_json::json!({"a": [1, 2]}));
+    }
+
+    #[tokio::test]
+    async fn a_restored_answer_has_its_body_status_headers_and_url_again() {
+        let mut response = chunked_answer();
+        let url = response.url().clone();
+        let body = read_limited(&mut response, 100).await.expect("readable");
+        response
+            .extensions_mut()
+            .insert(ReadBody(body.expect("within the limit")));
+
+        let restored = restore(response);
+
+        assert_eq!(restored.status(), reqwest::StatusCode::ACCEPTED);
+        assert_eq!(restored.headers()["x-trace"], "t-1");
+        assert_eq!(restored.headers()["x-more"], "m");
+        assert_eq!(restored.url(), &url);
         assert_eq!(
-            &rebuilt.bytes().await.expect("body")[..],
+            &restored.bytes().await.expect("body")[..],
             b"{\"a\": [1, 2]}"
         );
     }
 
     #[tokio::test]
-    async fn a_refused_body_keeps_the_status_and_headers_and_drops_the_content() {
-        let mut response = http::Response::new(reqwest::Body::from(vec![b'x'; 10]));
-        *response.status_mut() = reqwest::StatusCode::CREATED;
-        response
-            .headers_mut()
-            .insert("x-trace", HeaderValue::from_static("abc"));
+    async fn an_oversized_body_is_refused_without_reading_past_the_limit() {
+        // Three chunks of 4 bytes; the limit is passed in the second.
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = Arc::clone(&reads);
+        let chunks = futures_util::StreamExt::map(stream::iter(0..3), move |_| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok::<_, std::io::Error>(Bytes::from_static(b"xxxx"))
+        });
+        let mut response =
+            reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(chunks)));
 
-        let Err(stand_in) = read_limited(reqwest::Response::from(response), 5)
-            .await
-            .expect("readable")
-        else {
-            panic!("a body over the limit is refused");
-        };
+        let body = read_limited(&mut response, 5).await.expect("readable");
 
-        assert_eq!(stand_in.status(), reqwest::StatusCode::CREATED);
-        assert_eq!(stand_in.headers()["x-trace"], "abc");
-        assert_eq!(stand_in.bytes().await.expect("empty body").len(), 0);
+        assert_eq!(body, None);
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

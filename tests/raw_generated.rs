@@ -175,3 +175,48 @@ async fn csv_route_returns_the_bytes_as_sent() {
         Some(format!("Bearer {TOKEN}").as_str())
     );
 }
+
+#[tokio::test]
+async fn an_unexpected_answer_reaches_a_raw_caller_with_its_body_readable() {
+    // The transport reads every JSON answer's body; the response a raw
+    // caller gets for a status the document does not declare has it back.
+    let server = Recorder::start().await;
+    // 409: not declared, and not an answer the transport retries.
+    server.push(Reply::json(409, &json!({"detail": "already locked"})));
+    let (http, transport) = transport_for("job", raw::job::OPERATIONS);
+    let client = raw::job::Client::new_with_client(&server.url(), http, transport);
+
+    let error = client
+        .get_job("s-1")
+        .await
+        .expect_err("409 is not declared");
+
+    let progenitor_client::Error::UnexpectedResponse(response) = error else {
+        panic!("expected UnexpectedResponse, got {error:?}");
+    };
+    assert_eq!(response.status(), 409);
+    assert_eq!(
+        response.text().await.expect("readable"),
+        r#"{"detail":"already locked"}"#
+    );
+}
+
+#[tokio::test]
+async fn a_declared_error_answer_decodes_from_the_body_the_transport_read() {
+    let server = Recorder::start().await;
+    server.push(Reply::json(
+        422,
+        &json!({"detail": [{"loc": ["query", "session_id"], "msg": "field required", "type": "value_error.missing"}]}),
+    ));
+    let (http, transport) = transport_for("job", raw::job::OPERATIONS);
+    let client = raw::job::Client::new_with_client(&server.url(), http, transport);
+
+    let error = client.get_job("s-1").await.expect_err("422");
+
+    let progenitor_client::Error::ErrorResponse(value) = error else {
+        panic!("expected ErrorResponse, got {error:?}");
+    };
+    assert_eq!(value.status(), 422);
+    let detail = value.into_inner().detail.expect("detail");
+    assert_eq!(detail[0].msg, "field required");
+}

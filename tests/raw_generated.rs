@@ -146,6 +146,16 @@ async fn generated_call_sends_the_bearer_token_and_decodes_a_typed_body() {
         request.header("authorization"),
         Some(format!("Bearer {TOKEN}").as_str())
     );
+    assert_eq!(request.header("accept"), Some("application/json"));
+    // progenitor's own header: the document's version.
+    let document: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/job.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        request.header("api-version"),
+        document["info"]["version"].as_str()
+    );
 }
 
 #[tokio::test]

@@ -252,22 +252,17 @@ impl Transport {
             duration_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let Outcome { result, error } = self
-            .send_with_retries(client, request, info.operation_id)
-            .instrument(span.clone())
-            .await;
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
-        // A response can be the caller's error (a status, a rejection, an
-        // oversized body): the typed error decides, not the reqwest result.
-        let failure = match (&error, &result) {
-            (Some(error), _) => Some(error.kind()),
-            (None, Err(source)) => Some(StackFailure::of(source).kind()),
-            (None, Ok(_)) => None,
+        let sending = self.send_with_retries(client, request, info.operation_id);
+        // Nobody listening (no subscriber, or one that filters this out): no
+        // span to enter at every poll, nothing to record.
+        let Outcome { result, error } = if span.is_disabled() {
+            sending.await
+        } else {
+            sending.instrument(span.clone()).await
         };
-        span.in_scope(|| match failure {
-            Some(kind) => tracing::debug!(ok = false, error.kind = %kind, "operation finished"),
-            None => tracing::debug!(ok = true, "operation finished"),
-        });
+        if !span.is_disabled() || tracing::enabled!(tracing::Level::DEBUG) {
+            record_end(&span, started, &result, error.as_ref());
+        }
         if let Some(error) = error {
             stash(error);
         }
@@ -422,6 +417,28 @@ impl Transport {
     }
 }
 
+/// The end of an operation's span: how long it took and whether the caller
+/// gets an error (`ok`, `error.kind`).
+fn record_end(
+    span: &tracing::Span,
+    started: Instant,
+    result: &reqwest::Result<reqwest::Response>,
+    error: Option<&Error>,
+) {
+    span.record("duration_ms", started.elapsed().as_millis() as u64);
+    // A response can be the caller's error (a status, a rejection, an
+    // oversized body): the typed error decides, not the reqwest result.
+    let failure = match (error, result) {
+        (Some(error), _) => Some(error.kind()),
+        (None, Err(source)) => Some(StackFailure::of(source).kind()),
+        (None, Ok(_)) => None,
+    };
+    span.in_scope(|| match failure {
+        Some(kind) => tracing::debug!(ok = false, error.kind = %kind, "operation finished"),
+        None => tracing::debug!(ok = true, "operation finished"),
+    });
+}
+
 /// How an operation ended: what progenitor's hook returns, and the typed
 /// error the facade returns instead, when the transport found one.
 struct Outcome {
@@ -522,9 +539,10 @@ pub(crate) async fn from_response<T: serde::de::DeserializeOwned, E>(
     let headers = std::mem::take(response.headers_mut());
     let body = match response.extensions_mut().remove::<ReadBody>() {
         Some(ReadBody(body)) => body,
-        // Not inspected (no hook ran): read it here.
-        None => response
-            .bytes()
+        // Not inspected (no hook ran): read it here. Boxed, as it is rare:
+        // inline, the read would make every generated method's future
+        // larger than the allocator's fast sizes.
+        None => Box::pin(response.bytes())
             .await
             .map_err(progenitor_client::Error::ResponseBodyError)?,
     };

@@ -462,11 +462,11 @@ fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {
 fn operations_table(rows: &[OperationRow], methods: &BTreeMap<String, Option<String>>) -> String {
     let mut out = String::from(
         "/// Every operation of this service's document, generated or hand-written,\n\
-         /// sorted by `operation_id` (the transport looks operations up by binary search).\n\
+         /// sorted by `operation_id`'s length, then the id (the transport looks operations up by binary search, most steps decided by the length alone).\n\
          pub const OPERATIONS: &[crate::raw::Operation] = &[\n",
     );
     let mut sorted: Vec<&OperationRow> = rows.iter().collect();
-    sorted.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
+    sorted.sort_by_key(|row| (row.operation_id.len(), row.operation_id.clone()));
     for row in sorted {
         out.push_str(&format!(
             "    crate::raw::Operation {{ operation_id: {:?}, method: {:?}, path: {:?}, \

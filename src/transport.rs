@@ -178,10 +178,12 @@ impl Transport {
     }
 
     fn operation(&self, operation_id: &str) -> Option<&'static Operation> {
-        // The generated tables are sorted by operation id (build.rs).
+        // The generated tables are sorted by the id's length, then the id
+        // (build.rs): most steps compare two numbers, not two strings.
         let operations = self.operations;
+        let key = (operation_id.len(), operation_id);
         operations
-            .binary_search_by(|op| op.operation_id.cmp(operation_id))
+            .binary_search_by(|op| (op.operation_id.len(), op.operation_id).cmp(&key))
             .ok()
             .and_then(|index| operations.get(index))
     }
@@ -285,7 +287,7 @@ impl Transport {
         loop {
             // Keep a copy for a possible retry; a streamed body cannot be
             // copied, and such a request is simply not retried.
-            let spare = pending.try_clone();
+            let spare = copy_for_retry(&pending);
             let span = tracing::Span::current();
             span.record("attempt", attempt);
             let (failed, retry_after) = match client.execute(pending).await {
@@ -415,6 +417,26 @@ impl Transport {
             error,
         })
     }
+}
+
+/// A copy of `request` to send again; `None` when its body is a stream.
+///
+/// Like `reqwest::Request::try_clone`, which is called for requests with a
+/// body, but for the bodiless ones (most GETs) without its cost on every
+/// attempt: it gives each copy its own per-request settings map, even when
+/// there is no setting. The only such setting the transport's requests
+/// carry is the timeout (`with_timeout`), copied here when set.
+fn copy_for_retry(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
 }
 
 /// The end of an operation's span: how long it took and whether the caller
@@ -807,6 +829,40 @@ mod tests {
             .headers_mut()
             .insert("x-more", HeaderValue::from_static("m"));
         response
+    }
+
+    #[test]
+    fn a_copy_for_retry_is_the_same_request() {
+        let mut request = reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://api.invalid/x?id=1".parse().unwrap(),
+        );
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, HeaderValue::from_static("Bearer t"));
+        *request.version_mut() = reqwest::Version::HTTP_11;
+        let plain = copy_for_retry(&request).expect("no body");
+        *request.timeout_mut() = Some(std::time::Duration::from_secs(7));
+        let timed = copy_for_retry(&request).expect("no body");
+        *request.body_mut() = Some(reqwest::Body::from("{}"));
+        let with_body = copy_for_retry(&request).expect("a body of bytes");
+
+        for copy in [&plain, &timed, &with_body] {
+            assert_eq!(copy.method(), request.method());
+            assert_eq!(copy.url(), request.url());
+            assert_eq!(copy.headers(), request.headers());
+            assert_eq!(copy.version(), request.version());
+        }
+        assert_eq!(plain.timeout(), None);
+        assert_eq!(timed.timeout(), Some(&std::time::Duration::from_secs(7)));
+        assert_eq!(
+            with_body.timeout(),
+            Some(&std::time::Duration::from_secs(7))
+        );
+        assert_eq!(
+            with_body.body().and_then(reqwest::Body::as_bytes),
+            Some(&b"{}"[..])
+        );
     }
 
     #[tokio::test]

@@ -93,10 +93,11 @@ fn operation_tables_list_every_operation_of_the_documents() {
 
 #[test]
 fn operation_tables_are_sorted_by_unique_operation_id_for_the_transports_binary_search() {
+    // By length, then the id itself: the order the transport searches in.
     for service in provena_client::services::SERVICES {
-        let ids: Vec<&str> = operations_of(service.name)
+        let ids: Vec<(usize, &str)> = operations_of(service.name)
             .iter()
-            .map(|op| op.operation_id)
+            .map(|op| (op.operation_id.len(), op.operation_id))
             .collect();
         assert!(
             ids.windows(2).all(|pair| pair[0] < pair[1]),

@@ -231,3 +231,31 @@ async fn a_declared_error_answer_decodes_from_the_body_the_transport_read() {
     let detail = value.into_inner().detail.expect("detail");
     assert_eq!(detail[0].msg, "field required");
 }
+
+#[tokio::test]
+async fn an_absent_optional_query_parameter_is_left_out_and_a_present_one_sent() {
+    let server = Recorder::start().await;
+    let body = json!({"status": {"success": false, "details": "no such item"}});
+    server.push(Reply::json(200, &body));
+    server.push(Reply::json(200, &body));
+    let (http, transport) = transport_for("registry", raw::registry::OPERATIONS);
+    let client = raw::registry::Client::new_with_client(&server.url(), http, transport);
+
+    let _ = client.fetch_agent_organisation("10378.1/1", None).await;
+    let _ = client
+        .fetch_agent_organisation("10378.1/1", Some(true))
+        .await;
+
+    let requests = server.requests();
+    assert_eq!(
+        requests[0].query,
+        vec![("id".to_string(), "10378.1/1".to_string())]
+    );
+    assert_eq!(
+        requests[1].query,
+        vec![
+            ("id".to_string(), "10378.1/1".to_string()),
+            ("seed_allowed".to_string(), "true".to_string())
+        ]
+    );
+}

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::header::AUTHORIZATION;
 use tracing::Instrument;
 
 use crate::auth::{AccessToken, AuthManager};
@@ -67,37 +67,6 @@ struct Shared {
     auth: Arc<dyn AuthManager>,
     retry: RetryPolicy,
     max_body_bytes: u64,
-    bearer: BearerCache,
-}
-
-/// The `Authorization` value of the current token, built once per token
-/// rather than formatted and validated on every request.
-#[derive(Default)]
-struct BearerCache(std::sync::Mutex<Option<HeaderValue>>);
-
-impl std::fmt::Debug for BearerCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BearerCache(..)")
-    }
-}
-
-impl BearerCache {
-    fn header(&self, token: &AccessToken) -> Result<HeaderValue, String> {
-        // A poisoned lock only means another thread panicked mid-insert of a
-        // whole value: the cache is still a valid (or empty) entry.
-        let mut cached = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(value) = cached.as_ref()
-            && value.as_bytes().strip_prefix(b"Bearer ") == Some(token.expose().as_bytes())
-        {
-            return Ok(value.clone());
-        }
-        let value = bearer_header(token)?;
-        *cached = Some(value.clone());
-        Ok(value)
-    }
 }
 
 /// The inner value of every generated client: shared state plus which service
@@ -140,7 +109,6 @@ impl Transport {
                 auth,
                 retry,
                 max_body_bytes,
-                bearer: BearerCache::default(),
             }),
             service,
             operations,
@@ -487,20 +455,13 @@ impl From<reqwest::Result<reqwest::Response>> for Outcome {
     }
 }
 
-fn bearer_header(token: &AccessToken) -> Result<HeaderValue, String> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-        .map_err(|_| "the access token contains characters not allowed in a header".to_string())?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
 impl Transport {
     fn set_bearer(
         &self,
         request: &mut reqwest::Request,
         token: &AccessToken,
     ) -> Result<(), String> {
-        let value = self.shared.bearer.header(token)?;
+        let value = token.bearer_header()?;
         request.headers_mut().insert(AUTHORIZATION, value);
         Ok(())
     }
@@ -682,6 +643,7 @@ pub(crate) async fn call_manual<T: serde::de::DeserializeOwned + Send + Sync + '
 mod tests {
     use super::*;
     use futures_util::stream;
+    use reqwest::header::HeaderValue;
 
     const SECRET: &str = "secret-token-42";
 

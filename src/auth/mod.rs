@@ -60,18 +60,48 @@ pub fn realm_url(domain: &str, realm: &str) -> Result<Url, AuthError> {
 }
 
 /// An access token. Its `Debug` and `Display` never show the secret.
+///
+/// Cheap to clone: clones share the secret, and the `Authorization` header
+/// value made from it, built once.
 #[derive(Clone)]
-pub struct AccessToken(SecretString);
+pub struct AccessToken(Arc<TokenInner>);
+
+struct TokenInner {
+    secret: SecretString,
+    /// `Bearer <token>`, marked sensitive; or why the token cannot be one.
+    bearer: std::sync::OnceLock<Result<reqwest::header::HeaderValue, String>>,
+}
 
 impl AccessToken {
     /// Wraps a raw token string.
     pub fn new(token: impl Into<String>) -> Self {
-        Self(SecretString::from(token.into()))
+        Self(Arc::new(TokenInner {
+            secret: SecretString::from(token.into()),
+            bearer: std::sync::OnceLock::new(),
+        }))
     }
 
     /// The raw token, for building the `Authorization` header.
     pub fn expose(&self) -> &str {
-        self.0.expose_secret()
+        self.0.secret.expose_secret()
+    }
+
+    /// The `Authorization` value `Bearer <token>`, marked sensitive (never
+    /// shown in debug output); built on first use and shared by the clones.
+    pub(crate) fn bearer_header(&self) -> Result<reqwest::header::HeaderValue, String> {
+        self.0
+            .bearer
+            .get_or_init(|| {
+                let mut value =
+                    reqwest::header::HeaderValue::from_str(&format!("Bearer {}", self.expose()))
+                        .map_err(|_| {
+                            "the access token contains characters not allowed in a header"
+                                .to_string()
+                        })?;
+                value.set_sensitive(true);
+                Ok(value)
+            })
+            .clone()
     }
 
     /// When the token expires, read from its `exp` claim (not verified: the
@@ -353,6 +383,26 @@ impl AuthManager for StaticToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tokens_bearer_header_is_built_once_and_shared_by_its_clones() {
+        let token = AccessToken::new("abc");
+        let clone = token.clone();
+
+        let first = token.bearer_header().expect("valid");
+        let second = clone.bearer_header().expect("valid");
+
+        assert_eq!(first, "Bearer abc");
+        assert!(first.is_sensitive());
+        assert!(std::ptr::eq(
+            first.as_bytes().as_ptr(),
+            second.as_bytes().as_ptr()
+        ));
+        assert_eq!(
+            AccessToken::new("xyz").bearer_header().expect("valid"),
+            "Bearer xyz"
+        );
+    }
 
     #[test]
     fn a_realm_url_is_built_from_a_domain_and_a_realm() {

@@ -521,7 +521,11 @@ pub(crate) async fn from_response<T: serde::de::DeserializeOwned, E>(
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let body = match response.extensions_mut().remove::<ReadBody>() {
-        Some(ReadBody(body)) => body,
+        Some(ReadBody(body)) => {
+            // Let go of the response (and its connection) before decoding.
+            drop(response);
+            body
+        }
         // Not inspected (no hook ran): read it here. Boxed, as it is rare:
         // inline, the read would make every generated method's future
         // larger than the allocator's fast sizes.

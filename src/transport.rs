@@ -12,7 +12,10 @@
 //! 3. still in `execute`, an unsuccessful status, an oversized body or a 200
 //!    whose body says `status.success == false` becomes a typed
 //!    [`Error`], left for the facade's `call` to return; the span's last
-//!    event says whether the caller gets one (`ok`, `error.kind`).
+//!    event says whether the caller gets one (`ok`, `error.kind`);
+//! 4. the body read for those checks stays with its response, and the
+//!    generated methods decode it from there (`build.rs` routes them to
+//!    this module's `from_response`), so a body is read once.
 //!
 //! Progenitor's hooks can only return `reqwest` results, so typed errors travel
 //! to the facade through a task-local slot that `call` opens around each

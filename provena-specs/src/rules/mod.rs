@@ -53,6 +53,20 @@ impl RuleOutput {
     }
 }
 
+/// Runs `rewrite` on every schema of `doc`; how many it changed.
+pub(crate) fn rewrite_each_schema(
+    doc: &mut Value,
+    rewrite: fn(&mut crate::walk::Obj) -> bool,
+) -> RuleOutput {
+    let mut count = 0;
+    crate::walk::walk_document(doc, &mut |kind, obj| {
+        if kind == crate::walk::Kind::Schema && rewrite(obj) {
+            count += 1;
+        }
+    });
+    RuleOutput::count(count)
+}
+
 /// A named normalisation step.
 pub struct Rule {
     pub name: &'static str,

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{RuleCtx, RuleOutput};
 use crate::Result;
-use crate::walk::{Kind, Obj, walk_document};
+use crate::walk::Obj;
 
 /// `{type: null}`, possibly still carrying prose.
 fn is_null_schema(v: &Value) -> bool {
@@ -63,28 +63,26 @@ pub fn rewrite(schema: &mut Obj) -> bool {
 }
 
 pub fn apply(doc: &mut Value, _ctx: &RuleCtx<'_>) -> Result<RuleOutput> {
-    let mut count = 0;
-    walk_document(doc, &mut |kind, obj| {
-        if kind == Kind::Schema && rewrite(obj) {
-            count += 1;
-        }
-    });
-    Ok(RuleOutput::count(count))
+    Ok(super::rewrite_each_schema(doc, rewrite))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn one(v: Value) -> Value {
-        let mut doc = json!({"components": {"schemas": {"S": v}}});
-        let out = apply(
-            &mut doc,
+    fn apply_to(doc: &mut Value) -> RuleOutput {
+        apply(
+            doc,
             &RuleCtx {
                 service: "registry",
             },
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    fn one(v: Value) -> Value {
+        let mut doc = json!({"components": {"schemas": {"S": v}}});
+        let out = apply_to(&mut doc);
         assert_eq!(out.count, 1);
         doc["components"]["schemas"]["S"].clone()
     }
@@ -136,13 +134,7 @@ mod tests {
             "B": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
             "C": {"properties": {"anyOf": {"type": "string"}}}
         }}});
-        let out = apply(
-            &mut doc,
-            &RuleCtx {
-                service: "registry",
-            },
-        )
-        .unwrap();
+        let out = apply_to(&mut doc);
         assert_eq!(out.count, 1);
         assert_eq!(
             doc["components"]["schemas"]["A"]["properties"]["x"]["items"],

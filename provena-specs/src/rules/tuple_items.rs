@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{RuleCtx, RuleOutput};
 use crate::Result;
-use crate::walk::{Kind, Obj, walk_document};
+use crate::walk::Obj;
 
 pub fn rewrite(schema: &mut Obj) -> bool {
     let Some(Value::Array(members)) = schema.get("items") else {
@@ -24,13 +24,7 @@ pub fn rewrite(schema: &mut Obj) -> bool {
 }
 
 pub fn apply(doc: &mut Value, _ctx: &RuleCtx<'_>) -> Result<RuleOutput> {
-    let mut count = 0;
-    walk_document(doc, &mut |kind, obj| {
-        if kind == Kind::Schema && rewrite(obj) {
-            count += 1;
-        }
-    });
-    Ok(RuleOutput::count(count))
+    Ok(super::rewrite_each_schema(doc, rewrite))
 }
 
 #[cfg(test)]

@@ -352,7 +352,7 @@ impl Transport {
     async fn inspect(
         &self,
         operation: OperationName,
-        response: reqwest::Response,
+        mut response: reqwest::Response,
     ) -> reqwest::Result<Outcome> {
         let status = response.status();
         let meta = self.operation(operation.operation_id);
@@ -362,7 +362,6 @@ impl Transport {
             return Ok(Outcome::from(Ok(response)));
         }
         let limit = self.shared.max_body_bytes;
-        let mut response = response;
         let Some(body) = read_limited(&mut response, limit).await? else {
             // Nothing of an oversized body is decoded, nor more of it read.
             response.extensions_mut().insert(ReadBody(Bytes::new()));

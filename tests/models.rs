@@ -10,16 +10,6 @@ use common::recorder::Reply;
 use provena_client::models::{self, REDACTED, SECRET_FIELDS, builder};
 use serde_json::{Value, json};
 
-const SERVICES: [&str; 7] = [
-    "auth",
-    "registry",
-    "datastore",
-    "search",
-    "prov",
-    "job",
-    "id-service",
-];
-
 /// Property names that look like secrets but are not, each with the reason.
 /// A new name that looks like a secret fails
 /// `every_secret_looking_field_is_redacted_or_explained` until it is added
@@ -73,8 +63,8 @@ fn looks_secret(name: &str) -> bool {
 /// Every (schema, property) pair of every document.
 fn properties() -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for service in SERVICES {
-        let document = common::specs::document(service);
+    for service in provena_client::services::SERVICES {
+        let document = common::specs::document(service.name);
         for (name, schema) in document["components"]["schemas"]
             .as_object()
             .into_iter()
